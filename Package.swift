@@ -1,0 +1,79 @@
+// swift-tools-version: 6.0
+// rkt, rebuilt in Swift. One manifest; every target names its folder with `path:` so the
+// staged layout (stage0/, stage1/, stage1-fly/, shared/) stays visible at the top level.
+//
+// Dependency rules (see docs/hacking.md):
+//   RktJSON, RktCommon        depend on nothing of ours; Foundation-free (stage1 links them)
+//   RktOS                     RktCommon + C shims + swift-system; Foundation-free
+//   Stage0                    RktOS + CArchive + CSQLite + Crypto + AsyncHTTPClient (Foundation allowed)
+//   Stage1, Stage1Fly         RktOS only; never Stage0, Foundation or libarchive
+//   executables               glue only
+import PackageDescription
+
+let package = Package(
+    name: "rkt",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "rkt", targets: ["rkt"]),
+        .executable(name: "rkt-stage1", targets: ["rkt-stage1"]),
+        .executable(name: "rkt-stage1-fly", targets: ["rkt-stage1-fly"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    ],
+    targets: [
+        // C system libraries (Debian -dev packages).
+        .systemLibrary(name: "CSeccomp", path: "shared/CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CCap", path: "shared/CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .systemLibrary(name: "CMount", path: "shared/CMount", pkgConfig: "mount", providers: [.apt(["libmount-dev"])]),
+        .systemLibrary(name: "CArchive", path: "shared/CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "shared/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Our C: thin wrappers for variadic/hidden syscalls, and the only code that runs between clone and exec.
+        .target(name: "CShim", path: "shared/CShim", cSettings: [.define("_GNU_SOURCE")]),
+        .target(name: "CSpawn", path: "shared/CSpawn", cSettings: [.define("_GNU_SOURCE")]),
+
+        // Shared Swift (Foundation-free).
+        .target(name: "RktJSON", path: "shared/RktJSON"),
+        .target(name: "RktCommon", dependencies: ["RktJSON"], path: "shared/RktCommon"),
+        .target(
+            name: "RktOS",
+            dependencies: [
+                "RktCommon", "CShim", "CSpawn", "CSeccomp", "CCap", "CMount",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "shared/RktOS"),
+
+        // stage0: the rkt CLI.
+        .target(
+            name: "Stage0",
+            dependencies: [
+                "RktOS", "CArchive", "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "stage0/Stage0"),
+        .executableTarget(
+            name: "rkt",
+            dependencies: ["Stage0", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "stage0/rkt"),
+
+        // stage1 flavors: one multi-call binary each, dispatched on argv[0].
+        .target(name: "Stage1", dependencies: ["RktOS"], path: "stage1/Stage1"),
+        .executableTarget(name: "rkt-stage1", dependencies: ["Stage1"], path: "stage1/rkt-stage1"),
+        .target(name: "Stage1Fly", dependencies: ["RktOS"], path: "stage1-fly/Stage1Fly"),
+        .executableTarget(name: "rkt-stage1-fly", dependencies: ["Stage1Fly"], path: "stage1-fly/rkt-stage1-fly"),
+
+        // Tests: units (Swift Testing) and functional tests that drive build/bin/rkt as root.
+        .testTarget(name: "RktCommonTests", dependencies: ["RktCommon", "RktJSON"], path: "Tests/RktCommonTests"),
+        .testTarget(name: "RktOSTests", dependencies: ["RktOS"], path: "Tests/RktOSTests"),
+        .testTarget(name: "Stage0Tests", dependencies: ["Stage0"], path: "Tests/Stage0Tests"),
+        .testTarget(name: "Stage1Tests", dependencies: ["Stage1", "Stage1Fly"], path: "Tests/Stage1Tests"),
+        .testTarget(name: "FunctionalTests", dependencies: [], path: "Tests/FunctionalTests", exclude: []),
+    ]
+)

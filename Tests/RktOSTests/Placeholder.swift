@@ -1,0 +1,2 @@
+import Testing
+@Test func placeholderRktOSTests() { #expect(Bool(true)) }

@@ -1,0 +1,7 @@
+import ArgumentParser
+import Stage0
+
+struct LogsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print the logs of the apps of a pod")
+    func run() throws { throw ValidationError("not implemented yet") }
+}
