@@ -67,6 +67,8 @@ let package = Package(
         .target(name: "Stage1", dependencies: ["RktOS"], path: "stage1/Stage1"),
         .executableTarget(name: "rkt-stage1", dependencies: ["Stage1"], path: "stage1/rkt-stage1"),
         .target(name: "Stage1Fly", dependencies: ["RktOS"], path: "stage1-fly/Stage1Fly"),
+        // Pod networking through CNI plugins (used by the full stage1's init and gc).
+        .target(name: "Stage1Net", dependencies: ["RktOS", "CShim"], path: "stage1/Stage1Net"),
         .executableTarget(name: "rkt-stage1-fly", dependencies: ["Stage1Fly"], path: "stage1-fly/rkt-stage1-fly"),
 
         // Tests: units (Swift Testing) and functional tests that drive build/bin/rkt as root.
@@ -74,6 +76,7 @@ let package = Package(
         .testTarget(name: "RktOSTests", dependencies: ["RktOS"], path: "Tests/RktOSTests"),
         .testTarget(name: "Stage0Tests", dependencies: ["Stage0"], path: "Tests/Stage0Tests"),
         .testTarget(name: "Stage1Tests", dependencies: ["Stage1", "Stage1Fly"], path: "Tests/Stage1Tests"),
+        .testTarget(name: "Stage1NetTests", dependencies: ["Stage1Net"], path: "Tests/Stage1NetTests"),
         .testTarget(name: "FunctionalTests", dependencies: [], path: "Tests/FunctionalTests", exclude: []),
     ]
 )

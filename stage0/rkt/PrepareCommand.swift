@@ -1,7 +1,32 @@
 import ArgumentParser
+import RktCommon
 import Stage0
 
+/// `rkt prepare IMAGE…`: like `run` up to the pod in `prepared/`; prints the pod UUID.
 struct PrepareCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prepare", abstract: "Prepare to run image(s) in a pod in rkt")
-    func run() throws { throw ValidationError("not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "prepare", abstract: "Prepare to run image(s) in a pod in rkt",
+        discussion: """
+            IMAGE should be a string referencing an image; either a hash, local file on disk, or URL. \
+            They will be checked in that order and the first match will be used.
+
+            An "--" may be used to inhibit rkt prepare's parsing of subsequent arguments, which will \
+            instead be appended to the preceding image app's exec arguments. End the image arguments \
+            with a lone "---" to resume argument parsing.
+            """)
+    @OptionGroup var globals: GlobalOptions
+
+    @Argument(parsing: .captureForPassthrough, help: "[--volume=name,kind=host,...] [--quiet] IMAGE [-- image-args...[---]]...")
+    var arguments: [String] = []
+
+    func run() throws {
+        try RunFlow.ensureSuperuser()
+        var options = try RunArgParser(command: .prepare).parse(arguments)
+        let context = try globals.merging(options.globalArgs).context("prepare")
+        let timer = PhaseTimer(enabled: context.debug, command: "prepare")
+        try options.validate(for: .prepare)
+        timer.mark("parse")
+        let uuid = try RunFlow.prepare(options, context: context, timer: timer)
+        print(uuid)
+    }
 }

@@ -1,7 +1,12 @@
 import ArgumentParser
 import Stage0
 
+/// `rkt version`: the same five lines as rkt (rkt: rkt/version.go), Swift in place of Go.
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version and exit")
-    func run() throws { throw ValidationError("not implemented yet") }
+    @OptionGroup var globals: GlobalOptions
+
+    func run() throws {
+        print(VersionInfo.text)
+    }
 }

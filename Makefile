@@ -1,0 +1,102 @@
+# rkt in Swift: build, package, test, bench.
+#
+#   make            release binaries + stage1 ACIs in build/bin/
+#   make deps       apt-get install every Debian package the build and the tests need
+#   make test       build, then every test (unit + functional) with swift test --parallel
+#   make demo       build the busybox demo image offline and `rkt run` it
+#   make bench      side-by-side timings under build/bench/
+#   make install PREFIX=/usr/local
+#
+# Variables: SCRATCH (swift scratch path, default .build), CONFIG (release|debug), STATIC,
+# DEMO_STAGE1 (fly|swift: which stage1 image `make demo` runs with).
+
+SHELL        := /bin/bash
+.SHELLFLAGS  := -euo pipefail -c
+export PATH  := /opt/swift/usr/bin:$(PATH)
+
+SCRATCH     ?= .build
+CONFIG      ?= release
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+DEMO_STAGE1 ?= fly
+BUILD       := build
+BIN         := $(BUILD)/bin
+VERSION     := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' stage0/Stage0/Version.swift)
+# STATIC= links the Swift runtime dynamically (reuses a debug build's objects while developing).
+STATIC      ?= --static-swift-stdlib
+SWIFTFLAGS  := -c $(CONFIG) $(STATIC) --scratch-path $(SCRATCH)
+PRODUCTS    := $(SCRATCH)/$(CONFIG)
+
+DEB_PACKAGES := libseccomp-dev libcap-dev libmount-dev libarchive-dev libsqlite3-dev \
+	busybox-static containernetworking-plugins iptables iproute2 appc-spec gnupg skopeo \
+	docker-registry hyperfine crun runc systemd-container gcc libc6-dev pkg-config tar gzip \
+	bzip2 xz-utils python3 time util-linux
+
+.PHONY: all build binaries acis install test unit-test functional-test demo bench clean deps check-version
+
+all: binaries acis
+
+# One swift build for all three executables (they share most objects), then stripped copies.
+binaries:
+	swift build $(SWIFTFLAGS) --product rkt
+	swift build $(SWIFTFLAGS) --product rkt-stage1
+	swift build $(SWIFTFLAGS) --product rkt-stage1-fly
+	mkdir -p $(BIN)
+	for b in rkt rkt-stage1 rkt-stage1-fly; do strip -o $(BIN)/$$b.tmp $(PRODUCTS)/$$b && mv $(BIN)/$$b.tmp $(BIN)/$$b; done
+
+acis: $(BIN)/stage1-fly.aci $(BIN)/stage1.aci
+
+$(BIN)/stage1-fly.aci: $(BIN)/rkt-stage1-fly scripts/build-stage1-aci.sh stage0/Stage0/Version.swift
+	scripts/build-stage1-aci.sh fly $(BIN)/rkt-stage1-fly "$(VERSION)" $@
+	actool validate $@
+
+$(BIN)/stage1.aci: $(BIN)/rkt-stage1 scripts/build-stage1-aci.sh stage0/Stage0/Version.swift
+	scripts/build-stage1-aci.sh swift $(BIN)/rkt-stage1 "$(VERSION)" $@
+	actool validate $@
+
+# The stage1 binaries are produced by `binaries`; this rule only lets make order things.
+$(BIN)/rkt-stage1 $(BIN)/rkt-stage1-fly: binaries
+
+# rkt looks for its default stage1 image next to its own binary.
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN)/rkt $(DESTDIR)$(PREFIX)/bin/rkt
+	install -m 0644 $(BIN)/stage1.aci $(BIN)/stage1-fly.aci $(DESTDIR)$(PREFIX)/bin/
+
+# Functional tests run build/bin/rkt, so the release build comes first. Unit and functional
+# suites run in one swift test invocation, in parallel; each functional test has its own dirs.
+test: all
+	RKT_BUILD_DIR=$(CURDIR)/$(BIN) swift test --scratch-path $(SCRATCH) --parallel
+
+unit-test:
+	swift test --scratch-path $(SCRATCH) --parallel --skip FunctionalTests
+
+functional-test: all
+	RKT_BUILD_DIR=$(CURDIR)/$(BIN) swift test --scratch-path $(SCRATCH) --parallel --filter FunctionalTests
+
+# The demo image: busybox-static + a manifest, built offline. DEMO_STAGE1=swift switches to the
+# full stage1 once it runs pods.
+demo: all
+	scripts/build-demo-aci.sh $(BUILD)/demo.aci
+	$(BIN)/rkt --dir=$(BUILD)/demo-data --insecure-options=image run \
+		--stage1-path=$(CURDIR)/$(BIN)/$(if $(filter fly,$(DEMO_STAGE1)),stage1-fly.aci,stage1.aci) \
+		$(BUILD)/demo.aci --exec=/bin/sh -- -c 'echo "hello from a Swift rkt pod: $$(uname -s) $$(id -u)"'
+
+bench: all
+	RKT_BUILD_DIR=$(CURDIR)/$(BIN) bench/run.sh
+
+clean:
+	if [ -d $(BUILD)/demo-data ] && [ -x $(BIN)/rkt ]; then $(BIN)/rkt --dir=$(BUILD)/demo-data gc --grace-period=0s || true; fi
+	rm -rf $(BUILD)
+	swift package clean --scratch-path $(SCRATCH)
+
+# Idempotent: nothing happens when every package is already installed.
+deps:
+	missing=(); for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing+=($$p); \
+	done; \
+	if [ $${#missing[@]} -gt 0 ]; then \
+		echo "installing: $${missing[*]}"; \
+		apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}"; \
+	fi

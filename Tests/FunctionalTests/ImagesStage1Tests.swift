@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// The two stage1 images `make` assembles (scripts/build-stage1-aci.sh): valid ACIs carrying the
+/// manifest, entrypoints and files the stage1 interface requires (docs/stage1-interface.md).
+@Suite("Built stage1 images")
+struct ImagesStage1Tests {
+    struct Expectation: Sendable, CustomStringConvertible {
+        var aci: String
+        var name: String
+        var binary: String
+        var annotations: [String: String]
+        var description: String { name }
+    }
+
+    static let images: [Expectation] = [
+        Expectation(
+            aci: RktBuild.stage1FlyACI, name: "coreos.com/rkt/stage1-fly", binary: "rkt-stage1-fly",
+            annotations: ["run": "/run", "enter": "/enter", "gc": "/gc", "stop": "/stop", "interface-version": "5"]),
+        Expectation(
+            aci: RktBuild.stage1ACI, name: "coreos.com/rkt/stage1-swift", binary: "rkt-stage1",
+            annotations: ["run": "/init", "enter": "/enter", "gc": "/gc", "stop": "/stop", "attach": "/attach",
+                          "interface-version": "6"]),
+    ]
+
+    func listing(_ aci: String) throws -> [String] {
+        try mustRun("/bin/tar", ["-tvf", aci]).stdout.split(separator: "\n").map(String.init)
+    }
+
+    @Test("passes actool validate and names the stage1 with rkt's version and os/arch labels", arguments: images)
+    func manifest(_ e: Expectation) throws {
+        try RktBuild.requireBinaries()
+        let v = try runCommand("/usr/bin/actool", ["validate", e.aci])
+        #expect(v.exit == 0, "\(v)")
+        let m = try mustRun("/usr/bin/actool", ["cat-manifest", e.aci]).stdout
+        let json = m.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "\n", with: "")
+        #expect(json.contains("\"name\":\"\(e.name)\""), "\(m)")
+        #expect(json.contains("{\"name\":\"os\",\"value\":\"linux\"}"))
+        #expect(json.contains("{\"name\":\"arch\",\"value\":\"amd64\"}"))
+        let version = try mustRun(RktBuild.rkt, ["version"]).stdout
+        if let line = version.split(separator: "\n").first(where: { $0.hasPrefix("rkt Version: ") }) {
+            let ver = line.dropFirst("rkt Version: ".count)
+            #expect(json.contains("{\"name\":\"version\",\"value\":\"\(ver)\"}"), "\(m)")
+        }
+        for (k, val) in e.annotations {
+            #expect(json.contains("{\"name\":\"coreos.com/rkt/stage1/\(k)\",\"value\":\"\(val)\"}"), "missing \(k) in \(m)")
+        }
+        #expect(!json.contains("\"app\":"), "a stage1 image has no app section")
+    }
+
+    @Test("the rootfs holds the binary, one symlink per entrypoint, its libraries and the pod dirs", arguments: images)
+    func rootfs(_ e: Expectation) throws {
+        try RktBuild.requireBinaries()
+        let lines = try listing(e.aci)
+        func has(_ suffix: String) -> Bool { lines.contains { $0.hasSuffix(" " + suffix) || $0.contains(" " + suffix + " -> ") } }
+        #expect(has("rootfs/\(e.binary)"))
+        for (k, path) in e.annotations where k != "interface-version" {
+            #expect(lines.contains { $0.hasSuffix("rootfs\(path) -> \(e.binary)") }, "no entrypoint symlink for \(path)")
+        }
+        for d in ["rootfs/etc/", "rootfs/opt/stage2/", "rootfs/rkt/status/", "rootfs/rkt/env/", "rootfs/etc/os-release",
+                  "rootfs/etc/hosts-fallback"] {
+            #expect(has(d), "missing \(d)")
+        }
+        #expect(lines.contains { $0.hasSuffix("rootfs/etc/mtab -> ../proc/self/mounts") })
+        #expect(lines.contains { $0.contains("rootfs/flavor -> ") })
+        #expect(lines.contains { $0.contains("rootfs/lib64/ld-linux") || $0.contains("rootfs/lib/ld-linux") }, "no ELF loader")
+        #expect(lines.contains { $0.contains("/libc.so.6") }, "no libc")
+        // Owned by root, like `actool build --owner-root`.
+        #expect(lines.allSatisfy { $0.contains(" 0/0 ") }, "files not owned by 0/0")
+    }
+
+    @Test("the full stage1 carries the CNI plugins and rkt's two default networks")
+    func networking() throws {
+        try RktBuild.requireBinaries()
+        let lines = try listing(RktBuild.stage1ACI)
+        for p in ["ptp", "bridge", "host-local"] {
+            #expect(lines.contains { $0.hasSuffix("rootfs/usr/lib/rkt/plugins/net/\(p)") }, "missing plugin \(p)")
+        }
+        let out = try makeTempDir(prefix: "rkt-s1net")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try mustRun("/bin/tar", ["-xf", RktBuild.stage1ACI, "-C", out, "rootfs/etc/rkt/net.d"])
+        let def = try String(contentsOfFile: out + "/rootfs/etc/rkt/net.d/99-default.conf", encoding: .utf8)
+        #expect(def.contains("\"name\": \"default\"") && def.contains("172.16.28.0/24") && def.contains("\"ipMasq\": true"))
+        let restricted = try String(contentsOfFile: out + "/rootfs/etc/rkt/net.d/99-default-restricted.conf", encoding: .utf8)
+        #expect(restricted.contains("\"name\": \"default-restricted\"") && restricted.contains("172.31.0.0/16"))
+    }
+}

@@ -1,0 +1,64 @@
+import Glibc
+import RktOS
+import Testing
+
+@Suite("Mounts and MountInfo")
+struct MountTests {
+    static let sample = """
+        22 27 0:21 / /proc rw,relatime shared:5 - proc proc rw
+        27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+        60 27 0:50 / /tmp/with\\040space rw - tmpfs tmpfs rw
+        61 60 0:51 /sub /tmp/with\\040space/a rw master:3 - tmpfs none rw
+        """
+
+    @Test("mountinfo lines parse with optional fields and octal escapes")
+    func parse() {
+        let m = MountInfo.parse(Self.sample)
+        #expect(m.count == 4)
+        #expect(m[0].mountPoint == "/proc" && m[0].isShared && m[0].fsType == "proc")
+        #expect(m[2].mountPoint == "/tmp/with space")
+        #expect(m[3].root == "/sub" && m[3].isSlave && !m[3].isShared && m[3].parentID == 60)
+    }
+
+    @Test("mounts under a path come deepest first and exclude look-alike siblings")
+    func underOrder() {
+        let m = MountInfo.parse("""
+            1 0 0:1 / /pod rw - tmpfs t rw
+            2 1 0:2 / /pod/a rw - tmpfs t rw
+            3 2 0:3 / /pod/a/b rw - tmpfs t rw
+            4 1 0:4 / /pod/a rw - tmpfs t rw
+            5 0 0:5 / /podx rw - tmpfs t rw
+            """)
+        #expect(MountInfo.under("/pod", in: m).map(\.id) == [3, 4, 2, 1])
+    }
+
+    @Test("bind, read-only bind and tmpfs mounts work and unmountAll restores the table")
+    func bindAndUnmountAll() throws {
+        let t = try TempDir()
+        defer { t.cleanup() }
+        let r = try inPrivateMountNamespace {
+            let before = try MountInfo.read()
+            try FileSystem.mkdirAll(t.sub("src"))
+            try FileSystem.mkdirAll(t.sub("pod/ro"))
+            try FileSystem.mkdirAll(t.sub("pod/tmp"))
+            try Mounts.tmpfs(t.sub("src"))
+            try FileSystem.mkdirAll(t.sub("src/inner"))
+            try Mounts.tmpfs(t.sub("src/inner"))
+            try FileIO.writeFile(t.sub("src/inner/f"), "inner")
+            try Mounts.bind(t.sub("src"), t.sub("pod/ro"), recursive: true, readOnly: true)
+            try Mounts.tmpfs(t.sub("pod/tmp"))
+            try Mounts.makeShared(t.sub("pod/tmp"))
+            let content = try FileIO.readString(t.sub("pod/ro/inner/f"))
+            // Read-only applies to the submount too.
+            let writable = (try? FileIO.writeFile(t.sub("pod/ro/inner/g"), "x")) != nil
+            let isMount = try Mounts.isMountPoint(t.sub("pod/ro/inner"))
+            try Mounts.unmountAll(under: t.sub("pod"))
+            try Mounts.unmountAll(under: t.sub("src"))
+            return (content, writable, isMount, before, try MountInfo.read())
+        }
+        #expect(r.0 == "inner")
+        #expect(!r.1)
+        #expect(r.2)
+        #expect(r.3 == r.4)
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import RktCommon
+import Testing
+
+@testable import Stage0
+
+/// A tiny HTTP server on 127.0.0.1 (python3), started per test and killed by pid. It serves one
+/// ACI under several paths and records each request's path, status and If-None-Match.
+final class TestHTTPServer {
+    static let script = #"""
+    import http.server, sys, threading
+    aci = open(sys.argv[1], "rb").read()
+    log = open(sys.argv[2], "a", buffering=1)
+    class H(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a): pass
+        def do_GET(self):
+            p = self.path.split("?")[0]
+            inm = self.headers.get("If-None-Match", "")
+            if p == "/auth.aci" and self.headers.get("Authorization", "") != "Bearer sometoken":
+                return self.reply(401, p, inm)
+            if p not in ("/revalidate.aci", "/cached.aci", "/auth.aci"):
+                return self.reply(404, p, inm)
+            if inm == '"v1"':
+                return self.reply(304, p, inm)
+            self.send_response(200)
+            self.send_header("ETag", '"v1"')
+            self.send_header("Cache-Control", "max-age=3600" if p == "/cached.aci" else "no-cache")
+            self.send_header("Content-Length", str(len(aci)))
+            self.end_headers()
+            self.wfile.write(aci)
+            log.write("%s %d %s\n" % (p, 200, inm))
+        def reply(self, code, p, inm):
+            self.send_response(code)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            log.write("%s %d %s\n" % (p, code, inm))
+    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    print(s.server_address[1], flush=True)
+    s.serve_forever()
+    """#
+
+    let process = Process()
+    let port: Int
+    let logPath: String
+
+    init(serving aci: String, in dir: String) throws {
+        let scriptPath = dir + "/server.py"
+        logPath = dir + "/requests.log"
+        try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        let out = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-u", scriptPath, aci, logPath]
+        process.standardOutput = out
+        try process.run()
+        var line = Data()
+        while !line.contains(0x0a) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        guard let p = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.terminate()
+            throw RktError("test server did not report its port")
+        }
+        port = p
+    }
+
+    /// `path status if-none-match` lines, one per request answered.
+    var requests: [String] {
+        ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+/// A temp directory with a minimal valid ACI (`manifest` + `rootfs/hello`) built with tar.
+final class FetchFixture {
+    let dir: String
+    let aci: String
+
+    init() throws {
+        dir = NSTemporaryDirectory() + "rkt-fetch-\(UUID().uuidString)"
+        let layout = dir + "/layout"
+        try FileManager.default.createDirectory(atPath: layout + "/rootfs", withIntermediateDirectories: true)
+        let manifest = #"{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/fetch-test","labels":[{"name":"version","value":"1.0"},{"name":"os","value":"linux"},{"name":"arch","value":"amd64"}]}"#
+        try manifest.write(toFile: layout + "/manifest", atomically: true, encoding: .utf8)
+        try "hello\n".write(toFile: layout + "/rootfs/hello", atomically: true, encoding: .utf8)
+        aci = dir + "/fetch-test.aci"
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+        tar.arguments = ["-C", layout, "-cf", aci, "manifest", "rootfs"]
+        try tar.run()
+        tar.waitUntilExit()
+        guard tar.terminationStatus == 0 else { throw RktError("tar failed building the test ACI") }
+    }
+
+    func context(insecure: InsecureOptions = [.image], localConfig: String? = nil) throws -> Stage0Context {
+        try Stage0Context(
+            dir: dir + "/data", systemConfigDir: dir + "/no-system-config",
+            localConfigDir: localConfig ?? dir + "/no-local-config", insecure: insecure)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
+}
+
+@Suite("Fetch: files and HTTP with the remote cache", .serialized)
+struct FetchHTTPTests {
+    @Test("a local file needs --insecure-options=image, then imports and resolves by hash and name")
+    func fileFetch() throws {
+        let f = try FetchFixture()
+        let strict = try f.context(insecure: [])
+        let err = #expect(throws: RktError.self) {
+            try ImageFetcher(context: strict, store: ImageStore(dataDir: strict.dataDir)).fetch(f.aci, pullPolicy: .new)
+        }
+        #expect(err?.description.contains("--insecure-options=image") == true)
+
+        let ctx = try f.context()
+        let store = try ImageStore(dataDir: ctx.dataDir)
+        let fetcher = ImageFetcher(context: ctx, store: store)
+        let key = try fetcher.fetch(f.aci, pullPolicy: .new)
+        #expect(key.hasPrefix("sha512-") && key.count == 71)
+        #expect(try fetcher.fetch(String(key.prefix(20)), pullPolicy: .never) == key)
+        #expect(try fetcher.fetch("example.com/fetch-test:1.0", pullPolicy: .new) == key)
+        #expect(throws: RktError.self) { try fetcher.fetch("example.com/missing", pullPolicy: .never) }
+    }
+
+    @Test("update revalidates with If-None-Match and reuses the key on 304; new uses the store")
+    func etagRevalidation() throws {
+        let f = try FetchFixture()
+        let server = try TestHTTPServer(serving: f.aci, in: f.dir)
+        let ctx = try f.context()
+        let fetcher = ImageFetcher(context: ctx, store: try ImageStore(dataDir: ctx.dataDir))
+        let url = server.url("/revalidate.aci")
+
+        let key = try fetcher.fetch(url, pullPolicy: .update)
+        #expect(server.requests == ["/revalidate.aci 200 "])
+        #expect(try fetcher.fetch(url, pullPolicy: .update) == key)
+        #expect(server.requests == ["/revalidate.aci 200 ", "/revalidate.aci 304 \"v1\""])
+        #expect(try fetcher.fetch(url, pullPolicy: .new) == key)
+        #expect(try fetcher.fetch(url, pullPolicy: .never) == key)
+        #expect(server.requests.count == 2)
+    }
+
+    @Test("a max-age still in force means no request at all under update")
+    func maxAge() throws {
+        let f = try FetchFixture()
+        let server = try TestHTTPServer(serving: f.aci, in: f.dir)
+        let ctx = try f.context()
+        let fetcher = ImageFetcher(context: ctx, store: try ImageStore(dataDir: ctx.dataDir))
+        let url = server.url("/cached.aci")
+        let key = try fetcher.fetch(url, pullPolicy: .update)
+        #expect(try fetcher.fetch(url, pullPolicy: .update) == key)
+        #expect(server.requests == ["/cached.aci 200 "])
+    }
+
+    @Test("never without a remote row fails; an HTTP error names the status")
+    func failures() throws {
+        let f = try FetchFixture()
+        let server = try TestHTTPServer(serving: f.aci, in: f.dir)
+        let ctx = try f.context()
+        let fetcher = ImageFetcher(context: ctx, store: try ImageStore(dataDir: ctx.dataDir))
+        #expect(throws: RktError.self) { try fetcher.fetch(server.url("/revalidate.aci"), pullPolicy: .never) }
+        let err = #expect(throws: RktError.self) { try fetcher.fetch(server.url("/missing.aci"), pullPolicy: .update) }
+        #expect(err?.description.contains("bad HTTP status code: 404") == true)
+        #expect(server.requests == ["/missing.aci 404 "])
+    }
+
+    @Test("auth.d oauth credentials are sent to their host")
+    func authHeaders() throws {
+        let f = try FetchFixture()
+        let server = try TestHTTPServer(serving: f.aci, in: f.dir)
+        let noAuth = try f.context()
+        let err = #expect(throws: RktError.self) {
+            try ImageFetcher(context: noAuth, store: ImageStore(dataDir: noAuth.dataDir)).fetch(server.url("/auth.aci"), pullPolicy: .update)
+        }
+        #expect(err?.description.contains("bad HTTP status code: 401") == true)
+
+        let local = f.dir + "/local"
+        try FileManager.default.createDirectory(atPath: local + "/auth.d", withIntermediateDirectories: true)
+        try #"{"rktKind":"auth","rktVersion":"v1","domains":["127.0.0.1:\#(server.port)"],"type":"oauth","credentials":{"token":"sometoken"}}"#
+            .write(toFile: local + "/auth.d/test.json", atomically: true, encoding: .utf8)
+        let withAuth = try f.context(localConfig: local)
+        let key = try ImageFetcher(context: withAuth, store: ImageStore(dataDir: withAuth.dataDir)).fetch(server.url("/auth.aci"), pullPolicy: .update)
+        #expect(key.hasPrefix("sha512-"))
+        #expect(server.requests.last == "/auth.aci 200 ")
+    }
+}

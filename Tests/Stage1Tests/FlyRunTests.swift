@@ -1,0 +1,119 @@
+import Glibc
+import RktCommon
+import RktOS
+import Testing
+
+/// End-to-end runs of the built `rkt-stage1-fly` as `run`, against hand-built pod directories,
+/// each inside a private mount namespace.
+@Suite("Fly run entrypoint")
+struct FlyRunTests {
+    @Test("run mounts, drops to the image's user, execs via PATH and exits with the app's status; unmountAll restores the mount table")
+    func runApp() throws {
+        let t = try FlyTempDir()
+        defer { t.cleanup() }
+        let pod = try FlyTestPod(in: t.sub("pod"), appJSON: """
+            {"exec":["sh","-c","echo hello; id; echo FOO=$FOO; ls -d /proc/self /dev/null; cat /etc/hosts; pwd; exit 3"],
+             "user":"nobody","group":"nogroup","supplementaryGIDs":[4242],"workingDirectory":"/etc",
+             "environment":[{"name":"FOO","value":"bar"}]}
+            """)
+        // Expectations run here, not on the namespace thread, so they are attributed to this test.
+        let r = try flyInPrivateMountNamespace {
+            // fly makes these rshared (as rkt does); do it first so the comparison below only
+            // sees what unmountAll must undo.
+            for p in ["/dev", "/proc", "/sys"] { try Mounts.makeShared(p) }
+            let before = try MountInfo.read()
+            let (status, out) = try pod.run()
+            let podMounts = MountInfo.under(pod.dir, in: try MountInfo.read()).map(\.mountPoint)
+            try Mounts.unmountAll(under: pod.dir)
+            return (status, out, podMounts, before, try MountInfo.read())
+        }
+        let (status, out, podMounts, before, after) = r
+        #expect(status == .exited(3), "\(out)")
+        #expect(out.contains("hello\n"))
+        #expect(out.contains("uid=65534(nobody) gid=65534(nogroup) groups=4242(extra),65534(nogroup)"), "\(out)")
+        #expect(out.contains("FOO=bar\n"))
+        #expect(out.contains("/proc/self\n") && out.contains("/dev/null\n"))
+        #expect(out.contains("127.0.0.1 localhost localdomain"))
+        #expect(out.hasSuffix("/etc\n"))
+
+        // The stage1 interface files.
+        #expect(try FileIO.readInt(PathUtil.join(pod.dir, "pid")) > 1)
+        #expect(try FileIO.readInt(PathUtil.join(pod.dir, "pgid")) > 0)
+        let env = try FileIO.readString(PathUtil.join(pod.dir, "stage1/rootfs/rkt/env/app"))
+        #expect(env == "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nFOO=bar\n")
+
+        #expect(podMounts.contains(PathUtil.join(pod.appRootfs, "proc")))
+        #expect(podMounts.contains(PathUtil.join(pod.appRootfs, "tmp")))
+        #expect(after == before, "\(after.filter { !before.contains($0) }) vs \(before.filter { !after.contains($0) })")
+    }
+
+    @Test("host volumes bind non-recursively unless recursive=true, read-only includes submounts, empty volumes get mode and owner")
+    func volumes() throws {
+        let t = try FlyTempDir()
+        defer { t.cleanup() }
+        let host = t.sub("host")
+        let volumes = """
+            [{"name":"flat","kind":"host","source":"\(host)","recursive":false},
+             {"name":"deep","kind":"host","source":"\(host)","recursive":true,"readOnly":true},
+             {"name":"scratch","kind":"empty","mode":"0700","uid":65534,"gid":65534}]
+            """
+        let mounts = """
+            [{"volume":"flat","path":"/mnt/flat"},{"volume":"deep","path":"/mnt/deep"},
+             {"volume":"scratch","path":"/mnt/scratch"}]
+            """
+        let pod = try FlyTestPod(in: t.sub("pod"), appJSON: """
+            {"exec":["/bin/sh","-c","cat /mnt/flat/sub/file /mnt/deep/sub/file; touch /mnt/deep/sub/new || echo RO; stat -c '%a %u' /mnt/scratch"],
+             "user":"0","group":"0"}
+            """, mountsJSON: mounts, volumesJSON: volumes)
+        let (status, out) = try flyInPrivateMountNamespace {
+            try FileSystem.mkdirAll(PathUtil.join(host, "sub"))
+            try FileIO.writeFile(PathUtil.join(host, "sub/file"), "outer\n")
+            try Mounts.tmpfs(PathUtil.join(host, "sub"))
+            try FileIO.writeFile(PathUtil.join(host, "sub/file"), "inner\n")
+            defer {
+                try? Mounts.unmountAll(under: pod.dir)
+                try? Mounts.unmountAll(under: host)
+            }
+            return try pod.run()
+        }
+        #expect(status == .exited(0), "\(out)")
+        #expect(out.contains("outer\ninner\n"), "\(out)")
+        #expect(out.contains("Read-only file system") && out.contains("RO\n"), "\(out)")
+        #expect(out.contains("700 65534\n"), "\(out)")
+        #expect(!FileSystem.exists(PathUtil.join(host, "sub/new")))
+    }
+
+    @Test("more than one app is refused with rkt's message and status 254")
+    func twoApps() throws {
+        let t = try FlyTempDir()
+        defer { t.cleanup() }
+        let pod = try FlyTestPod(in: t.sub("pod"), appJSON: #"{"exec":["/bin/true"],"user":"0","group":"0"}"#, appCount: 2)
+        let (status, out) = try pod.run()
+        #expect(status == .exited(254))
+        #expect(out == "run: flavor \"fly\" only supports 1 application per Pod for now\n")
+        #expect(!FileSystem.exists(PathUtil.join(pod.dir, "pid")))
+    }
+
+    @Test("an empty exec names the image and suggests --exec")
+    func emptyExec() throws {
+        let t = try FlyTempDir()
+        defer { t.cleanup() }
+        let pod = try FlyTestPod(in: t.sub("pod"), appJSON: #"{"exec":[],"user":"0","group":"0"}"#)
+        let (status, out) = try pod.run()
+        #expect(status == .exited(254))
+        #expect(out == "run: image \"example.com/busybox\" has an empty \"exec\" (try --exec=BINARY)\n")
+    }
+
+    @Test("flags fly does not declare fail like Go's flag package, with status 2")
+    func undeclaredFlag() throws {
+        let t = try FlyTempDir()
+        defer { t.cleanup() }
+        let pod = try FlyTestPod(in: t.sub("pod"), appJSON: #"{"exec":["/bin/true"],"user":"0","group":"0"}"#)
+        let (status, out) = try pod.run(["--private-users=0:65536"])
+        #expect(status == .exited(2))
+        #expect(out.hasPrefix("flag provided but not defined: -private-users"))
+        let (status2, out2) = try pod.run(["--net=default"] + ["not-a-uuid"])
+        #expect(status2 == .exited(254))
+        #expect(out2 == "run: UUID is missing or malformed\n")
+    }
+}

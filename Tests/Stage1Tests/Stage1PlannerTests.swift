@@ -1,0 +1,199 @@
+import RktCommon
+import RktJSON
+import RktOS
+import Stage1
+import Testing
+
+@Suite("stage1 security planning")
+struct AppSecurityTests {
+    func iso(_ name: String, _ json: String) throws -> IsolatorSpec {
+        IsolatorSpec(name: name, value: try parseJSON(json))
+    }
+
+    @Test("an app without isolators gets the default 14 capabilities and the default whitelist")
+    func defaults() throws {
+        let s = try AppSecurity.plan(isolators: [], uid: 0, disableCapabilities: false, disableSeccomp: false)
+        #expect(s.capabilities == Capabilities.defaultSet)
+        #expect(s.seccomp?.mode == .whitelist)
+        #expect(s.seccomp?.syscalls.contains("read") == true)
+        #expect(s.seccomp?.syscalls.contains("mount") == false)
+        #expect(s.noNewPrivileges == false)
+    }
+
+    @Test("a retain set replaces the bounding set and a remove set subtracts from the default")
+    func retainAndRemove() throws {
+        let r = try AppSecurity.plan(isolators: [try iso(AppSecurity.capsRetain, #"{"set":["CAP_NET_ADMIN"]}"#)],
+                                     uid: 0, disableCapabilities: false, disableSeccomp: false)
+        #expect(r.capabilities == ["CAP_NET_ADMIN"])
+        let m = try AppSecurity.plan(isolators: [try iso(AppSecurity.capsRemove, #"{"set":["CAP_CHOWN","CAP_SYS_ADMIN"]}"#)],
+                                     uid: 0, disableCapabilities: false, disableSeccomp: false)
+        #expect(m.capabilities?.count == 13)
+        #expect(m.capabilities?.contains("CAP_CHOWN") == false)
+    }
+
+    @Test("retain and remove together, an unknown capability and an empty set are errors")
+    func capabilityErrors() throws {
+        let both = [try iso(AppSecurity.capsRetain, #"{"set":["CAP_KILL"]}"#), try iso(AppSecurity.capsRemove, #"{"set":["CAP_KILL"]}"#)]
+        #expect(throws: RktError.self) { try AppSecurity.plan(isolators: both, uid: 0, disableCapabilities: false, disableSeccomp: false) }
+        let unknown = [try iso(AppSecurity.capsRetain, #"{"set":["CAP_BOGUS"]}"#)]
+        #expect(throws: RktError.self) { try AppSecurity.plan(isolators: unknown, uid: 0, disableCapabilities: false, disableSeccomp: false) }
+        let empty = [try iso(AppSecurity.capsRetain, #"{"set":[]}"#)]
+        #expect(throws: RktError.self) { try AppSecurity.plan(isolators: empty, uid: 0, disableCapabilities: false, disableSeccomp: false) }
+    }
+
+    @Test("a seccomp remove set with errno becomes a blacklist; retain @appc.io/all disables the filter")
+    func seccompSets() throws {
+        let rm = try AppSecurity.plan(isolators: [try iso(AppSecurity.seccompRemove, #"{"set":["stat","newfstatat"],"errno":"EXFULL"}"#)],
+                                      uid: 0, disableCapabilities: false, disableSeccomp: false)
+        #expect(rm.seccomp == SeccompFilter(mode: .blacklist, syscalls: ["stat", "newfstatat"], errno: 54))
+        let all = try AppSecurity.plan(isolators: [try iso(AppSecurity.seccompRetain, #"{"set":["@appc.io/all"]}"#)],
+                                       uid: 1000, disableCapabilities: false, disableSeccomp: false)
+        #expect(all.seccomp == nil)
+        #expect(all.noNewPrivileges == false)
+    }
+
+    @Test("a non-root app with a seccomp filter is forced to no-new-privileges")
+    func nnpForced() throws {
+        let s = try AppSecurity.plan(isolators: [], uid: 1000, disableCapabilities: false, disableSeccomp: false)
+        #expect(s.noNewPrivileges)
+        let off = try AppSecurity.plan(isolators: [], uid: 1000, disableCapabilities: true, disableSeccomp: true)
+        #expect(off.noNewPrivileges == false)
+        #expect(off.capabilities == nil)
+        #expect(off.seccomp == nil)
+    }
+
+    @Test("capability masks follow the kernel numbering")
+    func masks() throws {
+        #expect(try Capabilities.mask(["CAP_CHOWN", "CAP_KILL"]) == (1 << 0) | (1 << 5))
+        #expect(try Capabilities.mask(Capabilities.defaultSet) == 0xa80425fb)
+        #expect(Capabilities.names(0xa80425fb).first == "chown")
+    }
+}
+
+@Suite("stage1 app environment")
+struct AppEnvironmentTests {
+    @Test("defaults are added after the app environment and AC_APP_NAME, never overriding it")
+    func defaults() {
+        let env = AppEnvironment.build(app: "web", env: [NameValue("HOME", "/srv"), NameValue("FOO", "1")])
+        #expect(env == ["HOME=/srv", "FOO=1", "AC_APP_NAME=web", "PATH=\(AppEnvironment.defaultPath)",
+                        "SHELL=/bin/sh", "USER=root", "LOGNAME=root"])
+        #expect(AppEnvironment.parseFile(AppEnvironment.file(env)) == env)
+    }
+}
+
+@Suite("stage1 mount planning")
+struct MountPlanTests {
+    func app(_ mounts: [(String, String)], mountPoints: [MountPointSpec] = [], readOnly: Bool = false) -> RuntimeAppSpec {
+        var a = AppSpec()
+        a.exec = ["/bin/true"]
+        a.mountPoints = mountPoints
+        var ra = RuntimeAppSpec(name: "app", app: a)
+        ra.mounts = mounts.map { (volume: $0.0, path: $0.1) }
+        ra.readOnlyRootFS = readOnly
+        return ra
+    }
+
+    func input(_ app: RuntimeAppSpec, _ volumes: [VolumeSpec], mask: Bool = true) -> MountPlanInput {
+        MountPlanInput(app: app, volumes: volumes, sharedVolumesDir: "/pod/sharedVolumes", hostsFile: "/s1/etc/rkt-hosts",
+                       resolvFile: nil, hostnameFile: "/s1/etc/hostname", imageHasHosts: false, maskPaths: mask)
+    }
+
+    @Test("host volumes are rbind by default, plain bind with recursive=false, and honour readOnly")
+    func hostVolumes() throws {
+        var v1 = VolumeSpec(name: "data", kind: "host"); v1.source = "/srv/data"
+        var v2 = VolumeSpec(name: "logs", kind: "host"); v2.source = "/var/log"; v2.recursive = false; v2.readOnly = true
+        let steps = try MountPlan.plan(input(app([("data", "/data"), ("logs", "/logs")]), [v1, v2]))
+        #expect(steps.contains(.bind(source: "/srv/data", target: "/data", recursive: true, readOnly: false)))
+        #expect(steps.contains(.bind(source: "/var/log", target: "/logs", recursive: false, readOnly: true)))
+    }
+
+    @Test("empty volumes come from sharedVolumes and unfulfilled mount points get implicit ones")
+    func emptyVolumes() throws {
+        let mp = MountPointSpec(name: "cache", path: "/var/cache", readOnly: false)
+        let steps = try MountPlan.plan(input(app([("scratch", "/tmp/x")], mountPoints: [mp]), [VolumeSpec(name: "scratch", kind: "empty")]))
+        #expect(steps.contains(.bind(source: "/pod/sharedVolumes/scratch", target: "/tmp/x", recursive: false, readOnly: false)))
+        #expect(steps.contains(.bind(source: "/pod/sharedVolumes/app-cache", target: "/var/cache", recursive: false, readOnly: false)))
+    }
+
+    @Test("a mount naming a missing volume is an error")
+    func missingVolume() {
+        #expect(throws: RktError.self) { try MountPlan.plan(input(app([("nope", "/x")]), [])) }
+    }
+
+    @Test("kernel paths are masked unless disabled, and --readonly-rootfs comes last")
+    func masking() throws {
+        let masked = try MountPlan.plan(input(app([], readOnly: true), []))
+        #expect(masked.contains(.readOnly(target: "/proc/sysrq-trigger")))
+        #expect(masked.contains(.hide(target: "/proc/kcore")))
+        #expect(masked.last == .readOnlyRoot)
+        let open = try MountPlan.plan(input(app([]), [], mask: false))
+        #expect(!open.contains(.readOnly(target: "/proc/sysrq-trigger")))
+        #expect(!open.contains(.readOnlyRoot))
+        #expect(open.contains(.bind(source: "/s1/etc/rkt-hosts", target: "/etc/hosts", recursive: false, readOnly: false)))
+    }
+}
+
+@Suite("stage1 cgroups")
+struct CgroupPlanTests {
+    @Test("the pod cgroup is the escaped machine scope")
+    func podPath() {
+        #expect(Cgroup.podPath(uuid: "ab-cd") == #"machine.slice/machine-rkt\x2dab\x2dcd.scope"#)
+    }
+
+    @Test("v1 hierarchies are found in mountinfo, v2 when /sys/fs/cgroup is cgroup2")
+    func detection() {
+        let v1 = """
+            32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+            35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+            40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
+            """
+        let h = CgroupHost.parse(mountinfo: v1)
+        #expect(h.unifiedRoot == nil)
+        #expect(h.v1Mounts["memory"] == "/sys/fs/cgroup/memory")
+        #expect(h.directories("x") == ["/sys/fs/cgroup/systemd/x", "/sys/fs/cgroup/memory/x", "/sys/fs/cgroup/cpu/x"])
+        let v2 = CgroupHost.parse(mountinfo: "30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw")
+        #expect(v2.unifiedRoot == "/sys/fs/cgroup")
+    }
+
+    @Test("memory, cpu quota, cpu-shares and oom-score-adj isolators become limits")
+    func limits() throws {
+        let isolators = [
+            IsolatorSpec(name: "resource/memory", value: try parseJSON(#"{"limit":"64Mi"}"#)),
+            IsolatorSpec(name: "resource/cpu", value: try parseJSON(#"{"limit":"500m"}"#)),
+            IsolatorSpec(name: "os/linux/cpu-shares", value: 512),
+            IsolatorSpec(name: "os/linux/oom-score-adj", value: -100),
+        ]
+        let l = try CgroupLimits.plan(isolators)
+        #expect(l.memoryBytes == 67_108_864)
+        #expect(l.cpuQuotaMicros == 50_000)
+        #expect(l.cpuShares == 512)
+        #expect(l.oomScoreAdj == -100)
+        #expect(throws: RktError.self) {
+            try CgroupLimits.plan([IsolatorSpec(name: "resource/cpu", value: try parseJSON(#"{"limit":"5m"}"#))])
+        }
+    }
+
+    @Test("quantities round up like the appc library", arguments: [
+        ("128974848", Int64(128_974_848)), ("125952Ki", 128_974_848), ("123Mi", 128_974_848), ("1.5Gi", 1_610_612_736), ("1k", 1000),
+    ])
+    func quantities(_ text: String, _ value: Int64) throws {
+        #expect(try Quantity.value(text) == value)
+    }
+}
+
+@Suite("stage1 run flags")
+struct RunOptionsTests {
+    @Test("rkt's run argv parses and the pod-init round trip keeps every field")
+    func roundTrip() throws {
+        let o = try RunOptions.parse(["--debug", "--net=none", "--hostname=h", "--ipc=parent",
+                                      "--dns-conf-mode=resolv=host,hosts=stage0", "--disable-seccomp", "uuid-1"])
+        #expect(o.uuid == "uuid-1")
+        #expect(o.net == ["none"])
+        #expect(o.podHostname == "h")
+        #expect(o.ipc == "parent")
+        #expect(o.resolvMode == "host" && o.hostsMode == "stage0")
+        #expect(o.disableSeccomp && !o.disablePaths)
+        #expect(try RunOptions.parse(o.arguments) == o)
+        #expect(try RunOptions.parse(["u2"]).podHostname == "rkt-u2")
+    }
+}

@@ -1,0 +1,179 @@
+import Glibc
+import RktCommon
+
+/// The host's cgroup layout: pure v2 (`/sys/fs/cgroup` is cgroup2) or v1/hybrid (one hierarchy
+/// per controller, e.g. `/sys/fs/cgroup/memory`). Paths handed around are relative to the
+/// hierarchy roots (`machine.slice/machine-rkt\x2d….scope/app`).
+public struct CgroupHost: Sendable, Equatable {
+    /// Pure cgroup v2 root, or nil on v1/hybrid hosts.
+    public var unifiedRoot: String?
+    /// v1 hierarchy mount points by controller (`memory`, `cpu`, `pids`, `name=systemd`).
+    public var v1Mounts: [String: String]
+
+    public init(unifiedRoot: String?, v1Mounts: [String: String]) {
+        self.unifiedRoot = unifiedRoot
+        self.v1Mounts = v1Mounts
+    }
+
+    /// Controllers whose hierarchy stage1 joins on v1. cpuset is left out on purpose: a new cpuset
+    /// cgroup has no cpus/mems until they are copied in, and joining it would fail.
+    public static let v1Controllers = ["name=systemd", "memory", "cpu", "cpuacct", "pids"]
+
+    /// Reads `/proc/self/mountinfo` to find the cgroup hierarchies.
+    public static func detect() -> CgroupHost {
+        let text = (try? FileIO.readString("/proc/self/mountinfo")) ?? ""
+        return parse(mountinfo: text)
+    }
+
+    /// Pure v2 when `/sys/fs/cgroup` itself is a cgroup2 mount; otherwise the v1 hierarchies.
+    public static func parse(mountinfo text: String) -> CgroupHost {
+        for line in text.split(separator: "\n") {
+            let halves = line.split(separator: " - ", maxSplits: 1)
+            guard halves.count == 2 else { continue }
+            let left = halves[0].split(separator: " ")
+            if left.count >= 5, left[4] == "/sys/fs/cgroup", halves[1].hasPrefix("cgroup2 ") {
+                return CgroupHost(unifiedRoot: "/sys/fs/cgroup", v1Mounts: [:])
+            }
+        }
+        return CgroupHost(unifiedRoot: nil, v1Mounts: parseV1Mounts(mountinfo: text))
+    }
+
+    /// controller → mount point for every `cgroup` (v1) mount in a mountinfo text.
+    public static func parseV1Mounts(mountinfo: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for line in mountinfo.split(separator: "\n") {
+            let halves = line.split(separator: " - ", maxSplits: 1).map(String.init)
+            guard halves.count == 2 else { continue }
+            let left = halves[0].split(separator: " ")
+            let right = halves[1].split(separator: " ")
+            guard left.count >= 5, right.count >= 3, right[0] == "cgroup" else { continue }
+            let mountPoint = String(left[4])
+            for opt in right[2].split(separator: ",") where opt != "rw" && opt != "ro" {
+                if out[String(opt)] == nil { out[String(opt)] = mountPoint }
+            }
+        }
+        return out
+    }
+
+    /// Absolute directories of cgroup `relative` in every hierarchy stage1 uses.
+    public func directories(_ relative: String) -> [String] {
+        if let root = unifiedRoot { return [PathUtil.join(root, relative)] }
+        var seen: Set<String> = []
+        return CgroupHost.v1Controllers.compactMap { c in
+            guard let m = v1Mounts[c], seen.insert(m).inserted else { return nil }
+            return PathUtil.join(m, relative)
+        }
+    }
+
+    /// Directory of `relative` in the hierarchy holding `controller` (v2: the unified one).
+    public func directory(_ relative: String, controller: String) -> String? {
+        if let root = unifiedRoot { return PathUtil.join(root, relative) }
+        return v1Mounts[controller].map { PathUtil.join($0, relative) }
+    }
+
+    /// Creates `relative` (and its parents) in every hierarchy. On v2 it also enables the memory,
+    /// cpu and pids controllers down the path so limits can be set on the leaves.
+    public func create(_ relative: String) throws {
+        for dir in directories(relative) { try Cgroup.mkdirAll(dir) }
+        guard let root = unifiedRoot else { return }
+        var path = root
+        let parts = relative.split(separator: "/").map(String.init)
+        for part in parts.dropLast() {
+            path = PathUtil.join(path, part)
+            Cgroup.enableControllers(at: path)
+        }
+        if parts.count == 1 || parts.isEmpty { Cgroup.enableControllers(at: root) }
+    }
+
+    /// Opens `cgroup.procs` of `relative` for writing in every hierarchy (the spawned child joins
+    /// by writing "0" to each).
+    public func openProcs(_ relative: String) throws -> [Int32] {
+        var fds: [Int32] = []
+        do {
+            for dir in directories(relative) {
+                fds.append(try FileIO.open(PathUtil.join(dir, "cgroup.procs"), O_WRONLY | O_CLOEXEC))
+            }
+        } catch {
+            for fd in fds { FileIO.close(fd) }
+            throw error
+        }
+        return fds
+    }
+
+    /// A v2 directory fd for `CLONE_INTO_CGROUP`, or -1 on v1.
+    public func openDirectory(_ relative: String) -> Int32 {
+        guard let root = unifiedRoot else { return -1 }
+        let fd = Glibc.open(PathUtil.join(root, relative), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        return fd
+    }
+
+    /// Removes `relative` and every cgroup below it, deepest first, in every hierarchy. A missing
+    /// cgroup is not an error; a busy one (live processes) is.
+    public func remove(_ relative: String) throws {
+        for dir in directories(relative) { try Cgroup.removeTree(dir) }
+    }
+}
+
+/// Knob writes and directory helpers.
+public enum Cgroup {
+    /// Writes `value` to `<dir>/<knob>`.
+    public static func write(_ dir: String, _ knob: String, _ value: String) throws {
+        let path = PathUtil.join(dir, knob)
+        let fd = try FileIO.open(path, O_WRONLY | O_CLOEXEC)
+        defer { FileIO.close(fd) }
+        do { try FileIO.writeAll(fd: fd, Array(value.utf8), what: path) } catch {
+            throw RktError("cannot write cgroup knob \(path)", cause: error)
+        }
+    }
+
+    static func mkdirAll(_ dir: String) throws {
+        if mkdir(dir, 0o755) == 0 || errno == EEXIST { return }
+        guard errno == ENOENT else { throw RktError.errno("create cgroup", dir) }
+        try mkdirAll(PathUtil.dirname(dir))
+        if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw RktError.errno("create cgroup", dir) }
+    }
+
+    /// v2: delegate memory, cpu and pids to the children of `dir`; controllers the kernel lacks are
+    /// skipped (isolators then warn instead of failing).
+    static func enableControllers(at dir: String) {
+        for c in ["memory", "cpu", "pids"] {
+            try? write(dir, "cgroup.subtree_control", "+" + c)
+        }
+    }
+
+    static func removeTree(_ dir: String) throws {
+        guard let d = opendir(dir) else {
+            if errno == ENOENT { return }
+            throw RktError.errno("open cgroup", dir)
+        }
+        var children: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if e.pointee.d_type == UInt8(DT_DIR) && name != "." && name != ".." { children.append(name) }
+        }
+        closedir(d)
+        for c in children { try removeTree(PathUtil.join(dir, c)) }
+        if rmdir(dir) != 0 && errno != ENOENT { throw RktError.errno("remove cgroup", dir) }
+    }
+
+    /// systemd unit-name escaping of `-` as used in `machine-rkt\x2d<uuid>.scope`.
+    public static func escapeUnitName(_ s: String) -> String {
+        s.replacingAll("-", with: "\\x2d")
+    }
+
+    /// The pod's cgroup, relative to each hierarchy root (written to `<pod>/subcgroup`).
+    public static func podPath(uuid: String) -> String {
+        "machine.slice/machine-\(escapeUnitName("rkt-" + uuid)).scope"
+    }
+}
+
+extension String {
+    /// Foundation-free `replacingOccurrences(of:with:)`.
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for ch in self { if ch == target { out += replacement } else { out.append(ch) } }
+        return out
+    }
+}

@@ -1,0 +1,123 @@
+import Glibc
+import RktCommon
+
+/// `mount(2)` flags, spelled out because Glibc's MS_* come through as an untyped enum.
+public struct MountFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt
+    public init(rawValue: UInt) { self.rawValue = rawValue }
+
+    public static let readOnly = MountFlags(rawValue: 1)
+    public static let noSuid = MountFlags(rawValue: 2)
+    public static let noDev = MountFlags(rawValue: 4)
+    public static let noExec = MountFlags(rawValue: 8)
+    public static let remount = MountFlags(rawValue: 32)
+    public static let noAtime = MountFlags(rawValue: 1024)
+    public static let bind = MountFlags(rawValue: 4096)
+    public static let move = MountFlags(rawValue: 8192)
+    public static let rec = MountFlags(rawValue: 16384)
+    public static let silent = MountFlags(rawValue: 32768)
+    public static let unbindable = MountFlags(rawValue: 1 << 17)
+    public static let `private` = MountFlags(rawValue: 1 << 18)
+    public static let slave = MountFlags(rawValue: 1 << 19)
+    public static let shared = MountFlags(rawValue: 1 << 20)
+    public static let relatime = MountFlags(rawValue: 1 << 21)
+    public static let strictAtime = MountFlags(rawValue: 1 << 24)
+}
+
+/// Mount operations in the caller's mount namespace. Error messages name the operation and
+/// target: `mount /x/rootfs/proc: operation not permitted`.
+public enum Mounts {
+    /// Raw `mount(2)`. `source`/`fsType`/`data` may be empty (passed as NULL where the kernel
+    /// ignores them).
+    public static func mount(source: String, target: String, fsType: String = "",
+                             flags: MountFlags = [], data: String = "") throws {
+        let r = withOptionalCString(source) { src in
+            withOptionalCString(fsType) { fs in
+                withOptionalCString(data) { d in
+                    Glibc.mount(src, target, fs, flags.rawValue, d.map { UnsafeRawPointer($0) })
+                }
+            }
+        }
+        if r != 0 { throw RktError.errno("mount", target) }
+    }
+
+    /// Bind-mounts `source` on `target`; `recursive` includes submounts (`rbind`). A read-only
+    /// bind needs a second remount, which this does (and for recursive binds, for every submount).
+    public static func bind(_ source: String, _ target: String, recursive: Bool = false, readOnly: Bool = false) throws {
+        var flags: MountFlags = .bind
+        if recursive { flags.insert(.rec) }
+        try mount(source: source, target: target, flags: flags)
+        if readOnly {
+            try remountReadOnly(target, bindFlags: flags)
+            if recursive {
+                for sub in MountInfo.under(target, in: try MountInfo.read()) where sub.mountPoint != PathUtil.clean(target) {
+                    try remountReadOnly(sub.mountPoint, bindFlags: flags)
+                }
+            }
+        }
+    }
+
+    /// `MS_REMOUNT|MS_BIND|MS_RDONLY` on one mount point (not its submounts).
+    public static func remountReadOnly(_ target: String, bindFlags: MountFlags = .bind) throws {
+        try mount(source: "", target: target, flags: bindFlags.union([.remount, .readOnly]))
+    }
+
+    public static func makeShared(_ target: String, recursive: Bool = true) throws {
+        try mount(source: "", target: target, flags: recursive ? [.shared, .rec] : .shared)
+    }
+
+    public static func makeSlave(_ target: String, recursive: Bool = true) throws {
+        try mount(source: "", target: target, flags: recursive ? [.slave, .rec] : .slave)
+    }
+
+    public static func makePrivate(_ target: String, recursive: Bool = true) throws {
+        try mount(source: "", target: target, flags: recursive ? [.private, .rec] : .private)
+    }
+
+    public static func tmpfs(_ target: String, flags: MountFlags = [], options: String = "") throws {
+        try mount(source: "tmpfs", target: target, fsType: "tmpfs", flags: flags, data: options)
+    }
+
+    /// `umount2(2)`; `lazy` is `MNT_DETACH`.
+    public static func unmount(_ target: String, lazy: Bool = false) throws {
+        if umount2(target, lazy ? Int32(MNT_DETACH) : 0) != 0 { throw RktError.errno("unmount", target) }
+    }
+
+    /// Unmounts every mount at or below `path`, deepest first (rkt: stage0 MountGC). A mount that
+    /// is busy is detached lazily; one that vanished meanwhile (EINVAL/ENOENT) is skipped.
+    /// Shared propagation is cut first so unmounting a pod's rbinds of /dev, /proc and /sys
+    /// never propagates back and unmounts the host's.
+    public static func unmountAll(under path: String) throws {
+        let root = PathUtil.clean(path)
+        let mounts = MountInfo.under(root, in: try MountInfo.read())
+        if mounts.isEmpty { return }
+        for m in mounts.reversed() where m.isShared {
+            // Best effort: a mount may already be gone; the unmount below reports real errors.
+            try? mount(source: "", target: m.mountPoint, flags: .private)
+        }
+        var failures: [String] = []
+        for m in mounts {
+            if umount2(m.mountPoint, 0) == 0 { continue }
+            let err = errno
+            if err == EINVAL || err == ENOENT { continue }
+            if umount2(m.mountPoint, Int32(MNT_DETACH)) == 0 { continue }
+            let err2 = errno
+            if err2 == EINVAL || err2 == ENOENT { continue }
+            failures.append("\(m.mountPoint): \(RktError.strerror(err2))")
+        }
+        if !failures.isEmpty {
+            throw RktError("cannot unmount everything under \(root)", causes: failures)
+        }
+    }
+
+    /// True when `path` is itself a mount point in the current mount table.
+    public static func isMountPoint(_ path: String) throws -> Bool {
+        let p = PathUtil.clean(path)
+        return try MountInfo.read().contains { $0.mountPoint == p }
+    }
+}
+
+private func withOptionalCString<R>(_ s: String, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    if s.isEmpty { return body(nil) }
+    return s.withCString { body($0) }
+}

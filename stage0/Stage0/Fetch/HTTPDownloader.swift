@@ -1,0 +1,111 @@
+import AsyncHTTPClient
+import Foundation
+import RktCommon
+
+/// The outcome of one image download.
+public struct HTTPDownloadResult: Equatable, Sendable {
+    public var status: Int
+    /// `304 Not Modified`: the file was not written; reuse the stored key.
+    public var notModified: Bool { status == 304 }
+    public var etag: String
+    /// From `Cache-Control` (rkt's `getMaxAge`).
+    public var maxAge: Int
+}
+
+/// Synchronous HTTP(S) downloads into a file (rkt: rkt/image/httpops.go, resumablesession.go).
+///
+/// AsyncHTTPClient is driven through its future API and `wait()`, so callers (pod creation,
+/// `rkt fetch`) stay synchronous; nothing async leaks out of this type.
+public struct HTTPDownloader: Sendable {
+    /// `--insecure-options=tls`: do not verify the server certificate.
+    public var insecureTLS: Bool
+    /// Extra headers per `host[:port]` (auth.d credentials).
+    public var headersForHost: @Sendable (String) -> [(String, String)]
+    /// Draw a progress line on stderr (only when stderr is a terminal).
+    public var showProgress: Bool
+
+    public init(
+        insecureTLS: Bool = false,
+        headersForHost: @escaping @Sendable (String) -> [(String, String)] = { _ in [] },
+        showProgress: Bool = isatty(STDERR_FILENO) == 1
+    ) {
+        self.insecureTLS = insecureTLS
+        self.headersForHost = headersForHost
+        self.showProgress = showProgress
+    }
+
+    /// `host` or `host:port` of `url`, the key auth.d entries are matched against.
+    public static func hostKey(_ url: URL) -> String {
+        let host = url.host ?? ""
+        guard let port = url.port else { return host }
+        return "\(host):\(port)"
+    }
+
+    /// GETs `urlString` into `path` (created or truncated). A non-2xx status other than 304 is
+    /// an error: `bad HTTP status code: N`.
+    public func download(_ urlString: String, to path: String, ifNoneMatch etag: String? = nil, what: String = "ACI") throws -> HTTPDownloadResult {
+        guard let url = URL(string: urlString), url.host != nil else {
+            throw RktError("invalid url \"\(urlString)\"")
+        }
+        var config = HTTPClient.Configuration()
+        if insecureTLS { config = HTTPClient.Configuration(certificateVerification: .none) }
+        config.redirectConfiguration = .follow(max: 10, allowCycles: false)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        defer { try? client.syncShutdown() }
+
+        var request: HTTPClient.Request
+        do {
+            request = try HTTPClient.Request(url: urlString, method: .GET)
+        } catch {
+            throw RktError("invalid url \"\(urlString)\"", cause: error)
+        }
+        for (name, value) in headersForHost(Self.hostKey(url)) {
+            request.headers.add(name: name, value: value)
+        }
+        if let etag, !etag.isEmpty { request.headers.add(name: "If-None-Match", value: etag) }
+
+        // A fresh file: the delegate only creates it when a body arrives (not for a 304).
+        _ = unlink(path)
+        let label = "Downloading \(what)"
+        let progress = showProgress
+        let report: (@Sendable (FileDownloadDelegate.Progress) -> Void)? =
+            progress ? { p in HTTPDownloader.drawProgress(label, received: p.receivedBytes, total: p.totalBytes) } : nil
+        let delegate: FileDownloadDelegate
+        do {
+            delegate = try FileDownloadDelegate(path: path, reportProgress: report)
+        } catch {
+            throw RktError("cannot create download file \(path)", cause: error)
+        }
+        let result: FileDownloadDelegate.Progress
+        do {
+            result = try client.execute(request: request, delegate: delegate).futureResult.wait()
+        } catch {
+            throw RktError("error downloading \(what) from \(urlString)", cause: error)
+        }
+        if progress { FileHandle.standardError.write(Data("\n".utf8)) }
+        let head = result.head
+        let status = Int(head.status.code)
+        if status == 304 {
+            return HTTPDownloadResult(status: status, etag: etag ?? "", maxAge: 0)
+        }
+        guard (200..<300).contains(status) else {
+            _ = unlink(path)
+            throw RktError("error downloading \(what) from \(urlString)", causes: ["bad HTTP status code: \(status)"])
+        }
+        // An empty body never creates the file; make it exist so the import reports a clear error.
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        return HTTPDownloadResult(
+            status: status,
+            etag: head.headers.first(name: "ETag") ?? "",
+            maxAge: HTTPCache.maxAge(cacheControl: head.headers.first(name: "Cache-Control")))
+    }
+
+    /// One `\r`-rewritten status line, like rkt's progress bar but plain text.
+    static func drawProgress(_ label: String, received: Int, total: Int?) {
+        var line = "\r\(label): \(Humanize.bytesSI(received))"
+        if let total, total > 0 { line += " / \(Humanize.bytesSI(total))" }
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+import RktCommon
+
+/// Puts images into the local store (rkt: rkt/image/fetcher.go): `rkt fetch`, and pod creation
+/// for `run`/`prepare` and the stage1 image. Synchronous; downloads are bridged internally.
+///
+/// Supported: hashes (store only), local files and `file://` URLs, `http(s)://…aci` URLs with the
+/// remote cache (max-age, ETag/304) and auth.d headers. Not yet: signature verification (needs
+/// `--insecure-options=image`), appc discovery by name (names resolve from the store only) and
+/// Docker images.
+public final class ImageFetcher {
+    public let context: Stage0Context
+    public let store: ImageStore
+    /// Fetch the image's appc dependencies too (run, prepare and fetch all do).
+    public var withDependencies = true
+    /// Replaced in tests; by default built from the context (TLS, auth headers).
+    public var downloader: HTTPDownloader
+    private var warnedInsecure = false
+
+    public init(context: Stage0Context, store: ImageStore) {
+        self.context = context
+        self.store = store
+        let config = context.config
+        self.downloader = HTTPDownloader(
+            insecureTLS: context.insecure.skipTLSCheck,
+            headersForHost: { config.headers(forHost: $0) })
+    }
+
+    /// Fetches `ref` (hash, path, URL or name) and returns its full store key.
+    /// `signature` is the `--signature` file given for this image, if any.
+    public func fetch(_ ref: String, pullPolicy: PullPolicy, signature: String? = nil) throws -> String {
+        let key = try fetchSingle(ImageReference.classify(ref), original: ref, pullPolicy: pullPolicy, signature: signature)
+        if withDependencies { try fetchDependencies(of: key, pullPolicy: pullPolicy) }
+        // NEEDS: TreeStore.render(key:) — rkt renders right after fetching when running as root
+        // on an overlay-capable host, so the first `run` does not pay for it.
+        return key
+    }
+
+    /// `sha512-` + 32 hex digits, the form `rkt fetch` prints (appc `types.ShortHash`).
+    public static func shortHash(_ key: String) -> String {
+        String(key.prefix("sha512-".count + 32))
+    }
+
+    /// The os/arch labels rkt adds to a name that does not give them (appc names).
+    public static var defaultOSArch: [String: String] {
+        var u = utsname()
+        uname(&u)
+        let machine = withUnsafeBytes(of: &u.machine) { buf in String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self) }
+        let arch: String
+        switch machine {
+        case "x86_64": arch = "amd64"
+        case "aarch64": arch = "arm64"
+        case "i386", "i686": arch = "i386"
+        case "ppc64le": arch = "ppc64le"
+        case "s390x": arch = "s390x"
+        default: arch = machine
+        }
+        return ["os": "linux", "arch": arch]
+    }
+
+    // MARK: - Per kind
+
+    func fetchSingle(_ reference: ImageReference, original: String, pullPolicy: PullPolicy, signature: String?) throws -> String {
+        switch reference {
+        case .hash(let h):
+            let key: String
+            do { key = try store.resolveKey(h) } catch {
+                throw RktError("cannot resolve image ID \(h)", cause: error)
+            }
+            context.log("using image from the store with hash \(key)", component: "image")
+            return key
+        case .file(let path):
+            context.log("using image from file \(path)", component: "image")
+            try checkSignature(imagePath: path, signature: signature)
+            do {
+                return try store.importACI(path: path).key
+            } catch {
+                throw RktError("cannot import image \(path)", cause: error)
+            }
+        case .url(let url):
+            return try fetchURL(url, pullPolicy: pullPolicy, signature: signature)
+        case .docker(let d):
+            guard context.insecure.skipImageCheck else {
+                throw RktError("signature verification for docker images is not supported (try --insecure-options=image)")
+            }
+            throw RktError("cannot fetch docker://\(d)", causes: ["docker images are not supported yet"])
+        case .name(let app):
+            return try fetchByName(app, original: original, pullPolicy: pullPolicy, useStoreFirst: pullPolicy != .update)
+        }
+    }
+
+    func fetchByName(_ app: AppName, original: String, pullPolicy: PullPolicy, useStoreFirst: Bool) throws -> String {
+        var labels = app.labels
+        for (k, v) in Self.defaultOSArch where labels[k] == nil { labels[k] = v }
+        if useStoreFirst, let key = try store.find(name: app.name, labels: labels) {
+            context.log("using image from local store for image name \(original)", component: "image")
+            return key
+        }
+        if pullPolicy == .never {
+            throw RktError("unable to fetch image from image name \"\(original)\": either image was not found in the store or store was disabled and fetching from remote yielded nothing or it was disabled")
+        }
+        context.log("searching for app image \(app.name)", component: "image")
+        throw RktError(
+            "unable to fetch image from image name \"\(original)\"",
+            causes: ["appc discovery is not supported yet: fetch the image by file or http(s) URL first, then refer to it by name"])
+    }
+
+    func fetchURL(_ url: String, pullPolicy: PullPolicy, signature: String?) throws -> String {
+        let remote: RemoteCacheEntry?
+        do {
+            remote = try store.remote(url: url).map(Self.entry)
+        } catch {
+            throw RktError("failed to fetch remote for URL \"\(url)\"", cause: error)
+        }
+        switch HTTPCache.decide(remote: remote, policy: pullPolicy) {
+        case .useStore(let key):
+            context.log("using image from local store for url \(url)", component: "image")
+            return key
+        case .unavailable:
+            throw RktError("unable to fetch image from URL \"\(url)\": either image was not found in the store or store was disabled and fetching from remote yielded nothing or it was disabled")
+        case .notExpired(let key):
+            context.log("remote fetching from URL \"\(url)\"", component: "image")
+            context.log("image for \(url) isn't expired, not fetching.", component: "image")
+            return key
+        case .download(let etag):
+            context.log("remote fetching from URL \"\(url)\"", component: "image")
+            return try download(url, etag: etag, previous: remote, signature: signature)
+        }
+    }
+
+    func download(_ url: String, etag: String?, previous: RemoteCacheEntry?, signature: String?) throws -> String {
+        guard context.insecure.skipImageCheck else {
+            throw RktError("error downloading the signature file", causes: [
+                "signature verification is not supported yet for \(HTTPCache.signatureURL(forImageURL: url)) (try --insecure-options=image)",
+            ])
+        }
+        warnInsecure()
+        context.log("fetching image from \(url)", component: "image")
+        let tmp = try DownloadFile(directory: context.casTmpDir)
+        defer { tmp.remove() }
+        let result = try downloader.download(url, to: tmp.path, ifNoneMatch: etag)
+        if result.notModified, let prev = previous {
+            context.log("using image from local store for url \(url)", component: "image")
+            return prev.key
+        }
+        let key: String
+        do {
+            key = try store.importACI(path: tmp.path).key
+        } catch {
+            throw RktError("cannot import image downloaded from \(url)", cause: error)
+        }
+        let row = RemoteInfo(
+            aciURL: url, sigURL: signature ?? HTTPCache.signatureURL(forImageURL: url), etag: result.etag,
+            blobKey: key, cacheMaxAge: Int64(result.maxAge),
+            downloadTime: Int64(Date().timeIntervalSince1970 * 1_000_000_000))
+        do { try store.setRemote(row) } catch {
+            throw RktError("cannot record remote for URL \"\(url)\"", cause: error)
+        }
+        return key
+    }
+
+    /// Local images need a detached signature unless `--insecure-options=image`; verification
+    /// itself is not implemented, so a present signature is still refused with a clear hint.
+    func checkSignature(imagePath: String, signature: String?) throws {
+        if context.insecure.skipImageCheck {
+            warnInsecure()
+            return
+        }
+        let asc = signature ?? (imagePath.hasSuffix(".aci") ? String(imagePath.dropLast(4)) : imagePath) + ".aci.asc"
+        guard FileManager.default.isReadableFile(atPath: asc) else {
+            throw RktError("error opening signature file \"\(asc)\"", causes: [
+                "no such file or directory (try --insecure-options=image to skip signature verification)",
+            ])
+        }
+        throw RktError("cannot verify signature \(asc)", causes: [
+            "signature verification is not supported yet (try --insecure-options=image)",
+        ])
+    }
+
+    func warnInsecure() {
+        guard !warnedInsecure else { return }
+        warnedInsecure = true
+        context.warn("warning: image signature verification has been disabled", component: "image")
+    }
+
+    /// Fetches the appc dependencies breadth-first, by name and labels or by image ID. Without
+    /// discovery they must already be in the store, whatever the pull policy.
+    func fetchDependencies(of key: String, pullPolicy: PullPolicy) throws {
+        var queue = [key]
+        var seen: Set<String> = [key]
+        while !queue.isEmpty {
+            let current = queue.removeFirst()
+            let deps: [StoreDependency]
+            do {
+                deps = try store.manifest(key: current).dependencies
+            } catch {
+                throw RktError("failed to get dependencies for image ID \"\(current)\"", cause: error)
+            }
+            for dep in deps {
+                let depKey: String
+                if let id = dep.imageID, !id.isEmpty {
+                    depKey = try store.resolveKey(id)
+                } else {
+                    let app = AppName(name: dep.imageName, labels: dep.labels)
+                    depKey = try fetchByName(app, original: app.description, pullPolicy: pullPolicy, useStoreFirst: true)
+                }
+                if seen.insert(depKey).inserted { queue.append(depKey) }
+            }
+        }
+    }
+
+    static func entry(_ r: RemoteInfo) -> RemoteCacheEntry {
+        RemoteCacheEntry(
+            url: r.aciURL, signatureURL: r.sigURL, etag: r.etag, key: r.blobKey, maxAge: Int(r.cacheMaxAge),
+            downloadTime: Date(timeIntervalSince1970: Double(r.downloadTime) / 1_000_000_000))
+    }
+}
+
+/// A download target in `cas/tmp`, flocked while alive so the store's temp cleaner (which only
+/// removes files it can lock) never deletes a download in progress.
+struct DownloadFile {
+    let path: String
+    let fd: Int32
+
+    init(directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw RktError("cannot create directory \(directory)", cause: error)
+        }
+        var bytes = [UInt8](repeating: 0, count: 8)
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
+        let name = bytes.map { String(format: "%02x", $0) }.joined()
+        path = "\(directory)/fetch-\(name)"
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw RktError.errno("cannot create download file", path) }
+        guard flock(fd, LOCK_EX) == 0 else {
+            let err = RktError.errno("cannot lock download file", path)
+            close(fd)
+            unlink(path)
+            throw err
+        }
+    }
+
+    func remove() {
+        unlink(path)
+        close(fd)
+    }
+}

@@ -1,0 +1,134 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSQLite
+import RktCommon
+
+/// SQLITE_TRANSIENT: tell SQLite to copy bound strings (the Swift buffer dies after the call).
+private var sqliteTransient: sqlite3_destructor_type { unsafeBitCast(-1, to: sqlite3_destructor_type.self) }
+
+/// The image index (`cas/db/rkt.sqlite`). WAL mode plus a busy timeout make it safe for several
+/// rkt processes; every write runs in a `BEGIN IMMEDIATE` transaction.
+final class StoreDB {
+    static let schemaVersion: Int64 = 1
+    private let db: OpaquePointer
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        var h: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil)
+        guard rc == SQLITE_OK, let h else {
+            let msg = h.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let h { sqlite3_close(h) }
+            throw RktError("cannot open image database \(path)", causes: [msg])
+        }
+        db = h
+        sqlite3_busy_timeout(db, 30_000)
+        _ = chmod(path, 0o660)
+        do {
+            try exec("PRAGMA journal_mode=WAL")
+            try transaction {
+                try exec("""
+                    CREATE TABLE IF NOT EXISTS version(version INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS aciinfo(blobkey TEXT PRIMARY KEY, name TEXT NOT NULL,
+                      importtime INTEGER NOT NULL, lastused INTEGER NOT NULL, latest INTEGER NOT NULL,
+                      size INTEGER NOT NULL, treestoresize INTEGER NOT NULL DEFAULT 0);
+                    CREATE INDEX IF NOT EXISTS aciinfo_name ON aciinfo(name);
+                    CREATE TABLE IF NOT EXISTS labels(blobkey TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+                      PRIMARY KEY(blobkey, name));
+                    CREATE TABLE IF NOT EXISTS remote(aciurl TEXT PRIMARY KEY, sigurl TEXT, etag TEXT,
+                      blobkey TEXT NOT NULL, cachemaxage INTEGER NOT NULL, downloadtime INTEGER NOT NULL);
+                    """)
+                let v = try query("SELECT version FROM version", []) { $0.int(0) }
+                if v.isEmpty {
+                    try run("INSERT INTO version VALUES (?)", [.int(StoreDB.schemaVersion)])
+                } else if let cur = v.first, cur > StoreDB.schemaVersion {
+                    throw RktError("image database \(path) has schema version \(cur), newer than supported \(StoreDB.schemaVersion)")
+                }
+            }
+        } catch {
+            sqlite3_close(db)
+            throw RktError("cannot initialize image database \(path)", cause: error)
+        }
+    }
+
+    deinit { sqlite3_close(db) }
+
+    enum Value {
+        case int(Int64)
+        case text(String)
+        case null
+    }
+
+    struct Row {
+        let stmt: OpaquePointer
+        func int(_ i: Int32) -> Int64 { sqlite3_column_int64(stmt, i) }
+        func text(_ i: Int32) -> String {
+            guard let p = sqlite3_column_text(stmt, i) else { return "" }
+            return String(cString: p)
+        }
+        func isNull(_ i: Int32) -> Bool { sqlite3_column_type(stmt, i) == SQLITE_NULL }
+    }
+
+    private func error(_ what: String) -> RktError {
+        RktError("image database \(what) failed", causes: [String(cString: sqlite3_errmsg(db))])
+    }
+
+    func exec(_ sql: String) throws {
+        var err: UnsafeMutablePointer<CChar>?
+        if sqlite3_exec(db, sql, nil, nil, &err) != SQLITE_OK {
+            let msg = err.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(err)
+            throw RktError("image database statement failed", causes: [msg])
+        }
+    }
+
+    private func prepare(_ sql: String, _ args: [Value]) throws -> OpaquePointer {
+        var stmt: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else { throw error("prepare") }
+        for (i, a) in args.enumerated() {
+            let idx = Int32(i + 1)
+            switch a {
+            case .int(let v): sqlite3_bind_int64(stmt, idx, v)
+            case .text(let s): sqlite3_bind_text(stmt, idx, s, -1, sqliteTransient)
+            case .null: sqlite3_bind_null(stmt, idx)
+            }
+        }
+        return stmt
+    }
+
+    func run(_ sql: String, _ args: [Value]) throws {
+        let stmt = try prepare(sql, args)
+        defer { sqlite3_finalize(stmt) }
+        let rc = sqlite3_step(stmt)
+        guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw error("update") }
+    }
+
+    func query<T>(_ sql: String, _ args: [Value], _ map: (Row) throws -> T) throws -> [T] {
+        let stmt = try prepare(sql, args)
+        defer { sqlite3_finalize(stmt) }
+        var out: [T] = []
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else { throw error("query") }
+            out.append(try map(Row(stmt: stmt)))
+        }
+        return out
+    }
+
+    /// Runs `body` in a write transaction taken up front (`BEGIN IMMEDIATE`), so two writers
+    /// queue on the busy timeout instead of failing with SQLITE_BUSY halfway through.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try exec("BEGIN IMMEDIATE")
+        do {
+            let r = try body()
+            try exec("COMMIT")
+            return r
+        } catch {
+            try? exec("ROLLBACK")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,261 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CArchive
+import Crypto
+import RktCommon
+
+/// Reads a (possibly compressed) tar from an fd in one pass: libarchive's raw reader
+/// decompresses, every uncompressed byte is SHA-512'd and optionally copied to `copyFD`, and
+/// libarchive's tar reader parses those same bytes. Nothing is read twice.
+final class TarStream {
+    enum Compression { case none, gzip, bzip2, xz }
+
+    let source: String
+    let compression: Compression
+    private let srcFD: Int32
+    private var prefix: [UInt8]
+    private var prefixOff = 0
+    private var raw: OpaquePointer?
+    private var tar: OpaquePointer?
+    private var hasher = SHA512()
+    private let bufSize = 256 << 10
+    private let outBuf: UnsafeMutableRawPointer
+    private let srcBuf: UnsafeMutableRawPointer
+    private var copyFD: Int32 = -1
+    private var copyPath = ""
+    private(set) var size: Int64 = 0
+    private var failure: RktError?
+
+    /// Sniffs the compression from the first 512 bytes (appc: aci/file.go DetectFileType).
+    static func detect(_ head: [UInt8]) -> Compression? {
+        if head.starts(with: [0x1f, 0x8b]) { return .gzip }
+        if head.starts(with: [0x42, 0x5a, 0x68]) { return .bzip2 }
+        if head.starts(with: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) { return .xz }
+        if head.count >= 262, Array(head[257..<262]) == Array("ustar".utf8) { return .none }
+        return nil
+    }
+
+    /// `fd` stays owned by the caller. `copyTo` receives the uncompressed tar.
+    init(fd: Int32, source: String, copyTo: (fd: Int32, path: String)? = nil) throws {
+        self.source = source
+        self.srcFD = fd
+        outBuf = UnsafeMutableRawPointer.allocate(byteCount: bufSize, alignment: 16)
+        srcBuf = UnsafeMutableRawPointer.allocate(byteCount: bufSize, alignment: 16)
+        if let copyTo { copyFD = copyTo.fd; copyPath = copyTo.path }
+        var head = [UInt8](repeating: 0, count: 512)
+        var got = 0
+        while got < 512 {
+            let n = head.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress.map { $0 + got }, 512 - got) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let e = RktError.errno("cannot read image", source)
+                outBuf.deallocate(); srcBuf.deallocate()
+                throw e
+            }
+            if n == 0 { break }
+            got += n
+        }
+        prefix = Array(head[0..<got])
+        guard let c = TarStream.detect(prefix) else {
+            outBuf.deallocate(); srcBuf.deallocate()
+            throw RktError("cannot read image \(source)", causes: ["unknown image filetype"])
+        }
+        compression = c
+        let ctx = Unmanaged.passUnretained(self).toOpaque()
+        if c != .none {
+            guard let r = archive_read_new() else { throw RktError("cannot read image \(source)", causes: ["out of memory"]) }
+            raw = r
+            switch c {
+            case .gzip: archive_read_support_filter_gzip(r)
+            case .bzip2: archive_read_support_filter_bzip2(r)
+            case .xz: archive_read_support_filter_xz(r)
+            case .none: break
+            }
+            archive_read_support_format_raw(r)
+            guard archive_read_open(r, ctx, nil, srcReadCallback, nil) == ARCHIVE_OK else { throw archiveError(r, "cannot decompress image") }
+            var e: OpaquePointer?
+            guard archive_read_next_header(r, &e) == ARCHIVE_OK else { throw archiveError(r, "cannot decompress image") }
+        }
+        guard let t = archive_read_new() else { throw RktError("cannot read image \(source)", causes: ["out of memory"]) }
+        tar = t
+        archive_read_support_format_tar(t)
+        // No skip callback on purpose: skipped entry data must still flow through the hash.
+        guard archive_read_open(t, ctx, nil, tarReadCallback, nil) == ARCHIVE_OK else { throw archiveError(t, "cannot read image") }
+    }
+
+    deinit {
+        if let tar { archive_read_free(tar) }
+        if let raw { archive_read_free(raw) }
+        outBuf.deallocate()
+        srcBuf.deallocate()
+    }
+
+    private func archiveError(_ a: OpaquePointer, _ what: String) -> RktError {
+        if let failure { return RktError("\(what) \(source)", cause: failure) }
+        let msg = archive_error_string(a).map { String(cString: $0) } ?? "unknown archive error"
+        return RktError("\(what) \(source)", causes: [msg])
+    }
+
+    /// Raw compressed bytes for the decompressor: the sniffed prefix, then the fd.
+    fileprivate func readSource(_ out: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
+        if prefixOff < prefix.count {
+            let n = prefix.count - prefixOff
+            prefix[prefixOff...].withUnsafeBytes { p in
+                if let base = p.baseAddress { srcBuf.copyMemory(from: base, byteCount: n) }
+            }
+            prefixOff = prefix.count
+            out.pointee = UnsafeRawPointer(srcBuf)
+            return n
+        }
+        while true {
+            let n = Glibc.read(srcFD, srcBuf, bufSize)
+            if n < 0, errno == EINTR { continue }
+            if n < 0 {
+                failure = RktError.errno("cannot read image", source)
+                return -1
+            }
+            out.pointee = UnsafeRawPointer(srcBuf)
+            return n
+        }
+    }
+
+    /// Uncompressed bytes for the tar reader, hashed and copied on the way through.
+    fileprivate func readTar(_ out: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
+        var n: Int
+        if let raw {
+            n = archive_read_data(raw, outBuf, bufSize)
+            if n < 0 {
+                let msg = archive_error_string(raw).map { String(cString: $0) } ?? "decompression failed"
+                failure = failure ?? RktError("cannot decompress image \(source)", causes: [msg])
+                return -1
+            }
+            out.pointee = UnsafeRawPointer(outBuf)
+        } else {
+            var p: UnsafeRawPointer?
+            n = readSource(&p)
+            if n < 0 { return -1 }
+            out.pointee = p
+        }
+        if n > 0, let p = out.pointee {
+            let chunk = UnsafeRawBufferPointer(start: p, count: n)
+            hasher.update(bufferPointer: chunk)
+            size += Int64(n)
+            if copyFD >= 0 {
+                do { try StoreFS.writeAll(fd: copyFD, chunk, path: copyPath) } catch {
+                    failure = RktError("cannot write image copy", cause: error)
+                    return -1
+                }
+            }
+        }
+        return n
+    }
+
+    /// The next header, or nil at the end of the archive.
+    func next() throws -> TarEntry? {
+        guard let tar else { return nil }
+        var e: OpaquePointer?
+        let rc = archive_read_next_header(tar, &e)
+        if rc == ARCHIVE_EOF { return nil }
+        guard rc == ARCHIVE_OK || rc == ARCHIVE_WARN, let e else { throw archiveError(tar, "cannot read image") }
+        return TarEntry(e)
+    }
+
+    /// The current entry's data, at most `limit` bytes.
+    func readData(limit: Int) throws -> [UInt8] {
+        guard let tar else { return [] }
+        var out: [UInt8] = []
+        while true {
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { archive_read_data(tar, $0.baseAddress, $0.count) }
+            if n < 0 { throw archiveError(tar, "cannot read image") }
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+            if out.count > limit { throw RktError("cannot read image \(source)", causes: ["entry larger than \(limit) bytes"]) }
+        }
+    }
+
+    /// Streams the current entry's data blocks (with sparse offsets) to `body`.
+    func readBlocks(_ body: (UnsafeRawBufferPointer, Int64) throws -> Void) throws {
+        guard let tar else { return }
+        while true {
+            var buf: UnsafeRawPointer?
+            var len = 0
+            var off: la_int64_t = 0
+            let rc = archive_read_data_block(tar, &buf, &len, &off)
+            if rc == ARCHIVE_EOF { return }
+            guard rc == ARCHIVE_OK || rc == ARCHIVE_WARN else { throw archiveError(tar, "cannot read image") }
+            if len > 0 { try body(UnsafeRawBufferPointer(start: buf, count: len), off) }
+        }
+    }
+
+    /// Consumes whatever follows the end-of-archive marker and returns the SHA-512 of the whole
+    /// uncompressed stream as 128 hex digits.
+    func finish() throws -> String {
+        var p: UnsafeRawPointer?
+        while true {
+            let n = readTar(&p)
+            if n < 0 { throw failure ?? RktError("cannot read image \(source)") }
+            if n == 0 { break }
+        }
+        if let failure { throw failure }
+        return StoreFS.hex(hasher.finalize())
+    }
+}
+
+private func srcReadCallback(_ a: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> la_ssize_t {
+    guard let ctx, let out else { return -1 }
+    return Unmanaged<TarStream>.fromOpaque(ctx).takeUnretainedValue().readSource(out)
+}
+
+private func tarReadCallback(_ a: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> la_ssize_t {
+    guard let ctx, let out else { return -1 }
+    return Unmanaged<TarStream>.fromOpaque(ctx).takeUnretainedValue().readTar(out)
+}
+
+/// One tar header, copied out of libarchive so it survives the next `next()`.
+struct TarEntry {
+    let path: String
+    let hardlink: String?
+    let symlink: String?
+    /// `S_IFMT` bits (0 for a hardlink with no type).
+    let type: mode_t
+    let perm: mode_t
+    let uid: Int64
+    let gid: Int64
+    let size: Int64
+    let mtime: timespec
+    let atime: timespec
+    let hasATime: Bool
+    let devMajor: UInt32
+    let devMinor: UInt32
+    let xattrs: [(name: String, value: [UInt8])]
+
+    init(_ e: OpaquePointer) {
+        path = (archive_entry_pathname(e) ?? archive_entry_pathname_utf8(e)).map { String(cString: $0) } ?? ""
+        hardlink = (archive_entry_hardlink(e) ?? archive_entry_hardlink_utf8(e)).map { String(cString: $0) }
+        symlink = (archive_entry_symlink(e) ?? archive_entry_symlink_utf8(e)).map { String(cString: $0) }
+        type = mode_t(archive_entry_filetype(e)) & S_IFMT
+        perm = mode_t(archive_entry_perm(e)) & 0o7777
+        uid = archive_entry_uid(e)
+        gid = archive_entry_gid(e)
+        size = archive_entry_size(e)
+        mtime = timespec(tv_sec: Int(archive_entry_mtime(e)), tv_nsec: Int(archive_entry_mtime_nsec(e)))
+        hasATime = archive_entry_atime_is_set(e) != 0
+        atime = hasATime ? timespec(tv_sec: Int(archive_entry_atime(e)), tv_nsec: Int(archive_entry_atime_nsec(e))) : mtime
+        devMajor = UInt32(truncatingIfNeeded: archive_entry_rdevmajor(e))
+        devMinor = UInt32(truncatingIfNeeded: archive_entry_rdevminor(e))
+        var xs: [(name: String, value: [UInt8])] = []
+        if archive_entry_xattr_reset(e) > 0 {
+            var name: UnsafePointer<CChar>?
+            var value: UnsafeRawPointer?
+            var len = 0
+            while archive_entry_xattr_next(e, &name, &value, &len) == ARCHIVE_OK {
+                guard let name else { continue }
+                let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: len)) } ?? []
+                xs.append((name: String(cString: name), value: bytes))
+            }
+        }
+        xattrs = xs
+    }
+}

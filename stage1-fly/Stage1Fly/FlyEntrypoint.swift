@@ -1,0 +1,36 @@
+import RktCommon
+import RktOS
+
+/// The multi-call dispatcher: the stage1-fly ACI has `run`, `enter`, `gc` and `stop` symlinks to
+/// one binary, which picks its role from the basename of argv[0].
+public enum FlyEntrypoint {
+    public static func main(_ argv: [String]) -> Int32 {
+        let name = PathUtil.basename(argv.first ?? "")
+        let args = Array(argv.dropFirst())
+        switch name {
+        case "run": return FlyRun.main(args)
+        case "enter": return FlyEnter.main(args)
+        case "stop": return FlyStop.main(args)
+        case "gc": return FlyGC.main(args)
+        default:
+            FlyLog.stderr("rkt-stage1-fly: unknown entrypoint \"\(name)\" (expected run, enter, gc or stop)\n")
+            return ExitCode.failure
+        }
+    }
+}
+
+/// The fly `gc` entrypoint: nothing to do, stage0's mount GC unmounts everything fly mounted.
+public enum FlyGC {
+    public static func main(_ args: [String]) -> Int32 {
+        do {
+            _ = try Stage1GCArgs(parsing: args)
+        } catch let e as RktError {
+            if e.exitCode == 0 { return 0 }
+            FlyLog.stderr("\(e.message)\n")
+            return e.exitCode
+        } catch {
+            return ExitCode.usage
+        }
+        return ExitCode.success
+    }
+}

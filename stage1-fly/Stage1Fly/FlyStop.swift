@@ -1,0 +1,38 @@
+import Glibc
+import RktCommon
+import RktOS
+
+/// The fly `stop` entrypoint: SIGTERM (SIGKILL with `--force`) to the pod's `pid`, falling back
+/// to its process group from `pgid` when the pid is gone (fly has no pod-wide supervisor).
+public enum FlyStop {
+    public static func main(_ args: [String]) -> Int32 {
+        let parsed: Stage1StopArgs
+        do {
+            parsed = try Stage1StopArgs(parsing: args)
+        } catch let e as RktError {
+            if e.exitCode == 0 { return 0 }
+            FlyLog.stderr("\(e.message)\n")
+            return e.exitCode
+        } catch {
+            return ExitCode.usage
+        }
+        let signal = parsed.force ? SIGKILL : SIGTERM
+        let pid: Int
+        do {
+            pid = try FileIO.readInt(PodFile.pid)
+        } catch {
+            FlyLog.stderr("error reading pid: \(error)\n")
+            return ExitCode.failure
+        }
+        if (try? ProcessOps.kill(Int32(clamping: pid), signal)) != nil { return ExitCode.success }
+        let pidErr = errno
+        // The pid is gone (or never became the app): signal the group the app ran in.
+        if let pgid = try? FileIO.readInt(PodFile.pgid), pgid > 1,
+           (try? ProcessOps.kill(-Int32(clamping: pgid), signal)) != nil {
+            return ExitCode.success
+        }
+        let verb = parsed.force ? "kill" : "terminate"
+        FlyLog.stderr("unable to \(verb) process \(pid): \(RktError.strerror(pidErr))\n")
+        return ExitCode.failure
+    }
+}

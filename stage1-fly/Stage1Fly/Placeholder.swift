@@ -1,1 +1,0 @@
-public enum Stage1FlyPlaceholder {}

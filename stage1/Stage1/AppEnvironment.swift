@@ -1,0 +1,71 @@
+import RktCommon
+import RktOS
+
+/// The environment and identity of an app process (rkt-architecture.md §1.6).
+public enum AppEnvironment {
+    public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    /// App env, then `AC_APP_NAME`, then the defaults for whatever the app left unset.
+    public static func build(app: String, env: [NameValue], metadataURL: String? = nil) -> [String] {
+        var out: [(String, String)] = []
+        func set(_ k: String, _ v: String) {
+            if let i = out.firstIndex(where: { $0.0 == k }) { out[i].1 = v } else { out.append((k, v)) }
+        }
+        for e in env { set(e.name, e.value) }
+        set("AC_APP_NAME", app)
+        if let metadataURL { set("AC_METADATA_URL", metadataURL) }
+        let defaults = [("PATH", defaultPath), ("SHELL", "/bin/sh"), ("USER", "root"), ("LOGNAME", "root"), ("HOME", "/root")]
+        for (k, v) in defaults where !out.contains(where: { $0.0 == k }) { out.append((k, v)) }
+        return out.map { "\($0.0)=\($0.1)" }
+    }
+
+    /// `rkt/env/<app>` contents: one `K=V` per line.
+    public static func file(_ env: [String]) -> String { env.map { $0 + "\n" }.joined() }
+
+    /// Parses an env file written by `file`.
+    public static func parseFile(_ text: String) -> [String] {
+        text.split(separator: "\n").map(String.init).filter { $0.contains("=") }
+    }
+
+    /// Resolves `user`/`group` (numbers, or names looked up in the image's /etc/passwd and
+    /// /etc/group) to credentials; supplementary groups are the app's `supplementaryGIDs`.
+    public static func credentials(rootfs: String, user: String, group: String, supplementary: [Int]) throws -> Credentials {
+        // Names are looked up in the image's files, resolved in-root so a symlink cannot escape.
+        // (Not via UserDatabase.passwd(root:): its openat2 call currently fails with EINVAL.)
+        func read(_ file: String) throws -> String {
+            try FileIO.readString(try SecurePath.hostPath(root: rootfs, path: file))
+        }
+        let uid: UInt32
+        if let n = UInt32(user) { uid = n } else {
+            do {
+                guard let e = UserDatabase.parsePasswd(try read("/etc/passwd")).first(where: { $0.name == user }) else {
+                    throw RktError("user \"\(user)\" not found in \(PathUtil.join(rootfs, "etc/passwd"))")
+                }
+                uid = e.uid
+            } catch { throw RktError("invalid user \"\(user)\"", cause: error) }
+        }
+        let gid: UInt32
+        if let n = UInt32(group) { gid = n } else {
+            do {
+                guard let e = UserDatabase.parseGroup(try read("/etc/group")).first(where: { $0.name == group }) else {
+                    throw RktError("group \"\(group)\" not found in \(PathUtil.join(rootfs, "etc/group"))")
+                }
+                gid = e.gid
+            } catch { throw RktError("invalid group \"\(group)\"", cause: error) }
+        }
+        return Credentials(uid: uid, gid: gid, groups: supplementary.map { UInt32(truncatingIfNeeded: $0) })
+    }
+
+    /// Finds `exec` inside `rootfs`: absolute paths as they are, bare names along `PATH`.
+    public static func resolveExec(_ exec: String, rootfs: String, env: [String]) throws -> String {
+        if exec.hasPrefix("/") { return exec }
+        let path = env.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? defaultPath
+        for dir in path.split(separator: ":") {
+            let candidate = PathUtil.join(String(dir), exec)
+            if access(PathUtil.join(rootfs, candidate), X_OK) == 0 { return candidate }
+        }
+        throw RktError("cannot find executable \(exec) in the app's PATH")
+    }
+}
+
+import Glibc

@@ -1,0 +1,47 @@
+import Glibc
+import RktCommon
+import RktOS
+
+/// One app ready to start: its spawn request (compiled seccomp, masks, creds) and event handlers.
+public struct PlannedApp: Sendable {
+    public var name: String
+    public var request: SpawnRequest
+    public var env: [String]
+    public var preStart: [String]?
+    public var postStop: [String]?
+    /// `<pod>/logs/<app>.log` fd when stdout/stderr is `log`, or -1.
+    public var logFD: Int32 = -1
+}
+
+/// Turns a RuntimeApp into a `SpawnRequest` for pod-init (paths as seen after the pivot).
+public enum AppLauncher {
+    public static func plan(app: RuntimeAppSpec, hostRootfs: String, podDir: String, options o: RunOptions,
+                            cgroupProcs: [Int32]) throws -> PlannedApp {
+        guard let exec0 = app.app.exec.first else { throw RktError("app \(app.name) has an empty exec") }
+        let env = AppEnvironment.build(app: app.name, env: app.app.environment)
+        let creds = try AppEnvironment.credentials(
+            rootfs: hostRootfs, user: app.app.user, group: app.app.group, supplementary: app.app.supplementaryGIDs)
+        let security = try AppSecurity.plan(
+            isolators: app.app.isolators, uid: creds.uid,
+            disableCapabilities: o.disableCapabilities, disableSeccomp: o.disableSeccomp)
+        let path = try AppEnvironment.resolveExec(exec0, rootfs: hostRootfs, env: env)
+        var req = SpawnRequest(path: path, argv: app.app.exec, env: env)
+        req.root = "/" + Stage1Path.appRootfs(app.name)
+        req.cwd = app.app.workingDirectory
+        req.credentials = creds
+        req.capabilities = CapabilityMasks(bounding: try security.capabilities.map(Capabilities.mask) ?? Capabilities.allMask)
+        req.noNewPrivileges = security.noNewPrivileges
+        if let f = security.seccomp { req.seccompBPF = try SeccompCompiler.compile(f) }
+        req.cgroupProcsFDs = cgroupProcs
+        req.oomScoreAdj = try CgroupLimits.plan(app.app.isolators).oomScoreAdj
+        var planned = PlannedApp(name: app.name, request: req, env: env,
+                                 preStart: app.app.eventHandlers["pre-start"], postStop: app.app.eventHandlers["post-stop"])
+        // `--stdout/--stderr=log`: keep a copy of the app's output in <pod>/logs/<app>.log.
+        if app.annotation(RktAnnotation.stdout) == "log" || app.annotation(RktAnnotation.stderr) == "log" {
+            let dir = PathUtil.join(podDir, PodFile.logsDir)
+            try FileSystem.mkdirAll(dir)
+            planned.logFD = try FileIO.open(PathUtil.join(dir, app.name + ".log"), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode: 0o640)
+        }
+        return planned
+    }
+}

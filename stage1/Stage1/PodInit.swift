@@ -1,0 +1,134 @@
+import CShim
+import CSpawn
+import Glibc
+import RktCommon
+import RktOS
+
+/// `pod-init`: pid 1 of the pod, a fresh single-threaded process exec'd by init inside the new
+/// pid/mount/uts/ipc namespaces. It builds every app's mounts, pivots into the stage1 rootfs,
+/// starts the apps with `rkt_spawn`, reaps, and writes `rkt/status/<app>`.
+public enum PodInit {
+    public static func main() -> Int32 {
+        Signals.block()
+        do {
+            let (podDir, o) = try readPlan()
+            Log.debug = o.debug
+            let apps = try prepare(podDir: podDir, options: o)
+            return try Supervisor(apps: apps, interactive: o.interactive).run()
+        } catch let e as RktError {
+            Log.error(e)
+            return e.exitCode
+        } catch {
+            Log.error(RktError("pod-init", cause: error))
+            return ExitCode.failure
+        }
+    }
+
+    static func readPlan() throws -> (String, RunOptions) {
+        guard let v = getenv(InitCommand.planFDEnv), let fd = Int32(String(cString: v)) else {
+            throw RktError("pod-init: \(InitCommand.planFDEnv) is not set")
+        }
+        let bytes = try FileIO.readAll(fd: fd, what: "pod-init plan")
+        FileIO.close(fd)
+        unsetenv(InitCommand.planFDEnv)
+        let parts = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        guard let podDir = parts.first else { throw RktError("pod-init: empty plan") }
+        return (podDir, try RunOptions.parse(Array(parts.dropFirst())))
+    }
+
+    /// Mounts, then pivot_root; returns the spawn requests (paths already relative to the new root).
+    static func prepare(podDir: String, options o: RunOptions) throws -> [PlannedApp] {
+        // Nothing we mount from here on may propagate back to the host.
+        try Mounts.makePrivate("/")
+        let s1 = PathUtil.join(podDir, PodFile.stage1Rootfs)
+        try Mounts.bind(s1, s1, recursive: true)
+        let spec = try PodSpec.load(podDir: podDir)
+
+        // /etc/hostname, /etc/hosts, /etc/resolv.conf sources (rkt-architecture.md §8.4).
+        let hostnameFile = PathUtil.join(s1, Stage1Path.hostname)
+        try FileIO.writeFile(hostnameFile, o.podHostname + "\n")
+        let rktHosts = PathUtil.join(s1, Stage1Path.hosts)
+        let fallback = PathUtil.join(s1, Stage1Path.hostsFallback)
+        var hostsFile: String?
+        switch o.hostsMode {
+        case "host": hostsFile = "/etc/hosts"
+        default:
+            if FileSystem.exists(rktHosts) {
+                hostsFile = rktHosts
+            } else {
+                let base = (try? FileIO.readString(fallback)) ?? "127.0.0.1\tlocalhost\n::1\tlocalhost\n"
+                try FileIO.writeFile(fallback, base + "127.0.0.1\t\(o.podHostname)\n")
+                hostsFile = fallback
+            }
+        }
+        let rktResolv = PathUtil.join(s1, Stage1Path.resolvConf)
+        var resolvFile: String?
+        switch o.resolvMode {
+        case "host": resolvFile = "/etc/resolv.conf"
+        case "none": resolvFile = nil
+        default: resolvFile = FileSystem.exists(rktResolv) ? rktResolv : nil
+        }
+
+        // Contained networking: pod-init already runs in the pod's netns; loopback must be up.
+        if o.net != ["host"] && rkt_spawn_link_up("lo") != 0 { throw RktError.errno("bring up lo") }
+
+        let shared = PathUtil.join(podDir, PodFile.sharedVolumes)
+        try FileSystem.mkdirAll(shared, mode: 0o700)
+        var allVolumes = spec.volumes
+        for app in spec.apps { allVolumes += MountPlan.implicitVolumes(app, volumes: spec.volumes).map(\.0) }
+        for v in allVolumes where v.kind == "empty" {
+            let dir = PathUtil.join(shared, v.name)
+            if !FileSystem.exists(dir) {
+                try FileSystem.mkdirAll(dir)
+                try FileSystem.chmod(dir, mode_t(v.mode.flatMap { UInt32($0, radix: 8) } ?? 0o755))
+                try FileSystem.chown(dir, uid: uid_t(v.uid ?? 0), gid: gid_t(v.gid ?? 0))
+            }
+        }
+
+        let cg = CgroupHost.detect()
+        let podCg = (try? FileIO.readString(PathUtil.join(podDir, PodFile.subcgroup)))?.trimmingSpaces()
+        var planned: [PlannedApp] = []
+        for app in spec.apps {
+            let rootfs = PathUtil.join(s1, Stage1Path.appRootfs(app.name))
+            try Mounts.bind(rootfs, rootfs)
+            let imageHasHosts = FileSystem.exists(PathUtil.join(rootfs, "etc/hosts"))
+            let input = MountPlanInput(
+                app: app, volumes: allVolumes, sharedVolumesDir: shared,
+                hostsFile: (hostsFile == fallback && imageHasHosts) ? nil : hostsFile,
+                resolvFile: resolvFile, hostnameFile: hostnameFile, imageHasHosts: imageHasHosts,
+                maskPaths: !o.disablePaths)
+            try MountExecutor.apply(try MountPlan.plan(input), rootfs: rootfs)
+            // cgroup.procs must be opened now: /sys/fs/cgroup is gone after the pivot.
+            let procs = podCg.flatMap { try? cg.openProcs($0 + "/" + app.name) } ?? []
+            planned.append(try AppLauncher.plan(app: app, hostRootfs: rootfs, podDir: podDir, options: o, cgroupProcs: procs))
+        }
+        try pivot(s1)
+        return planned
+    }
+
+    /// pivot_root into the stage1 rootfs and drop the old root (the `pivot_root(".", ".")` idiom:
+    /// the old root ends up stacked under the new one and is detached right away).
+    static func pivot(_ newRoot: String) throws {
+        let proc = PathUtil.join(newRoot, "proc")
+        try FileSystem.mkdirAll(proc)
+        try Mounts.mount(source: "proc", target: proc, fsType: "proc", flags: [.noSuid, .noDev, .noExec])
+        // /sys read-only with the host's cgroup hierarchies, so apps with CAP_SYS_PTRACE can read
+        // their limits through /proc/1/root/sys/fs/cgroup and nothing in the pod can write them.
+        let sys = PathUtil.join(newRoot, "sys")
+        try FileSystem.mkdirAll(sys)
+        try Mounts.bind("/sys", sys, recursive: true, readOnly: true)
+        // A minimal /dev for pod-init itself (the apps' /dev is set up per app).
+        let dev = PathUtil.join(newRoot, "dev")
+        try FileSystem.mkdirAll(dev)
+        try Mounts.tmpfs(dev, flags: [.noSuid], options: "mode=755")
+        for d in ["null", "zero", "urandom"] {
+            let t = PathUtil.join(dev, d)
+            try FileSystem.touch(t)
+            try Mounts.bind("/dev/" + d, t)
+        }
+        guard chdir(newRoot) == 0 else { throw RktError.errno("chdir", newRoot) }
+        guard rkt_pivot_root(".", ".") == 0 else { throw RktError.errno("pivot_root", newRoot) }
+        guard umount2(".", Int32(MNT_DETACH)) == 0 else { throw RktError.errno("unmount old root") }
+        guard chdir("/") == 0 else { throw RktError.errno("chdir", "/") }
+    }
+}

@@ -1,0 +1,110 @@
+import Glibc
+import RktCommon
+import RktOS
+
+/// `/stop [--force] <uuid>` (cwd = pod dir): SIGTERM to pod-init, which stops the apps; SIGKILL
+/// if it is still there after `timeoutMillis`. `--force` sends SIGKILL right away, which ends the
+/// whole pid namespace.
+public enum StopCommand {
+    public static let timeoutMillis = 15_000
+
+    public static func main(_ args: [String]) -> Int32 {
+        var force = false
+        for a in args where a.hasPrefix("-") {
+            if a == "--force" || a == "-force" || a == "--force=true" { force = true } else if a == "--force=false" { force = false } else {
+                Log.error(RktError("flag provided but not defined: \(a)"))
+                return ExitCode.usage
+            }
+        }
+        do {
+            let podDir = try InitCommand.currentDirectory()
+            let text = try FileIO.readString(PathUtil.join(podDir, PodFile.pid)).trimmingSpaces()
+            guard let pid = pid_t(text), pid > 0 else { throw RktError("invalid pid file in \(podDir)") }
+            if kill(pid, force ? SIGKILL : SIGTERM) != 0 {
+                if errno == ESRCH { return ExitCode.success }
+                throw RktError.errno("kill", String(pid))
+            }
+            if force { return ExitCode.success }
+            let deadline = Signals.nowMillis() + timeoutMillis
+            while Signals.nowMillis() < deadline {
+                if kill(pid, 0) != 0 && errno == ESRCH { return ExitCode.success }
+                usleep(100_000)
+            }
+            kill(pid, SIGKILL)
+            return ExitCode.success
+        } catch let e as RktError {
+            Log.error(e)
+            return ExitCode.failure
+        } catch {
+            return ExitCode.failure
+        }
+    }
+}
+
+/// `/gc [--debug] [--local-config <dir>] <uuid>` (cwd = pod dir): kills whatever is left in the
+/// pod's cgroups, removes them, and removes the pod's network namespace. Mounts made by pod-init
+/// lived in the pod's own mount namespace and died with it.
+public enum GCCommand {
+    public static func main(_ args: [String]) -> Int32 {
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            i += 1
+            if a == "--local-config" || a == "-local-config" { i += 1; continue }
+            if a.hasPrefix("-") && !a.hasPrefix("--local-config=") && !a.hasPrefix("--debug") && !a.hasPrefix("-debug") {
+                Log.error(RktError("flag provided but not defined: \(a)"))
+                return ExitCode.usage
+            }
+        }
+        do {
+            try collect(podDir: try InitCommand.currentDirectory())
+            return ExitCode.success
+        } catch let e as RktError {
+            Log.error(e)
+            return ExitCode.failure
+        } catch {
+            return ExitCode.failure
+        }
+    }
+
+    public static func collect(podDir: String) throws {
+        var failures: [String] = []
+        let netnsFile = PathUtil.join(podDir, PodFile.netns)
+        if let path = try? FileIO.readString(netnsFile).trimmingSpaces(), !path.isEmpty {
+            if let network = InitCommand.network {
+                do { try network.tearDown(podDir: podDir, uuid: PathUtil.basename(podDir), netnsPath: path) } catch {
+                    failures.append(String(describing: error))
+                }
+            }
+            do { try NamedNetns.remove(at: path) } catch { failures.append(String(describing: error)) }
+        }
+        if let sub = try? FileIO.readString(PathUtil.join(podDir, PodFile.subcgroup)).trimmingSpaces(), !sub.isEmpty {
+            let host = CgroupHost.detect()
+            do {
+                try killRemaining(host.directories(sub))
+                try host.remove(sub)
+            } catch { failures.append(String(describing: error)) }
+        }
+        if !failures.isEmpty { throw RktError("cannot clean up pod \(podDir)", causes: failures) }
+    }
+
+    /// SIGKILLs every process still in the pod's cgroups and waits briefly for them to go.
+    static func killRemaining(_ dirs: [String]) throws {
+        for _ in 0..<50 {
+            let pids = dirs.flatMap(procs)
+            if pids.isEmpty { return }
+            for p in pids { kill(p, SIGKILL) }
+            usleep(100_000)
+        }
+    }
+
+    static func procs(_ dir: String) -> [pid_t] {
+        var out: [pid_t] = []
+        let text = (try? FileIO.readString(PathUtil.join(dir, "cgroup.procs"))) ?? ""
+        out += text.split(separator: "\n").compactMap { pid_t($0) }
+        for child in (try? FileSystem.listDirectory(dir)) ?? [] where FileSystem.isDirectory(PathUtil.join(dir, child)) {
+            out += procs(PathUtil.join(dir, child))
+        }
+        return out
+    }
+}
