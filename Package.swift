@@ -64,7 +64,7 @@ let package = Package(
             path: "stage0/rkt"),
 
         // stage1 flavors: one multi-call binary each, dispatched on argv[0].
-        .target(name: "Stage1", dependencies: ["RktOS"], path: "stage1/Stage1"),
+        .target(name: "Stage1", dependencies: ["RktOS", "Stage1Net"], path: "stage1/Stage1"),
         .executableTarget(name: "rkt-stage1", dependencies: ["Stage1"], path: "stage1/rkt-stage1"),
         .target(name: "Stage1Fly", dependencies: ["RktOS"], path: "stage1-fly/Stage1Fly"),
         // Pod networking through CNI plugins (used by the full stage1's init and gc).

@@ -122,16 +122,4 @@ struct HarnessTests {
         #expect(lines[4].hasSuffix("rootfs/../../escape"))
     }
 
-    @Test("leftover mounts under a test dir are found and removed")
-    func mounts() throws {
-        let dir = try makeTempDir(prefix: "rkt-mnt")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let target = dir + "/with space/m"
-        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        try mustRun("/bin/mount", ["-t", "tmpfs", "tmpfs", target])
-        try mustRun("/bin/mount", ["-t", "tmpfs", "tmpfs", target])
-        #expect(mountsUnder(dir) == [target, target])
-        #expect(unmountAll(under: dir).count == 2)
-        expectNoMountsUnder(dir)
-    }
 }

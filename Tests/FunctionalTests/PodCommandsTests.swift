@@ -103,30 +103,6 @@ struct PodCommandsTests {
         #expect(bad.stderr.contains("no matches found for"))
     }
 
-    @Test("rm removes exited and prepared pods and rejects unknown ones")
-    func rm() throws {
-        let env = try RktTestEnv()
-        defer { env.cleanup() }
-        let aci = try TestImages.inspect()
-        let prepared = try env.prepare([aci])
-        let uuidFile = env.tmpDir + "/run.uuid"
-        #expect(env.run(["--uuid-file-save=\(uuidFile)", aci]).exit == 0)
-        let exited = try String(contentsOfFile: uuidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        for u in [prepared, exited] {
-            let r = env.rkt(["rm", u])
-            #expect(r.exit == 0, "\(r)")
-            #expect(r.stdout == "\"\(u)\"\n")
-        }
-        for s in ["run", "prepared", "exited-garbage", "garbage"] { #expect(Self.podDirs(env, s).isEmpty) }
-        let missing = "0f746094-3438-42bc-ab37-3cf85f132e60"
-        let r = env.rkt(["rm", missing])
-        #expect(r.exit == 254)
-        #expect(r.stderr.contains("no matches found for \"\(missing)\""))
-        #expect(r.stderr.contains("rm: failed to remove one or more pods"))
-        let empty = env.rkt(["rm", ""])
-        #expect(empty.exit == 254)
-        #expect(empty.stderr.contains("UUID cannot be empty"))
-    }
 
     @Test("gc marks first and deletes exited, prepared and aborted pods")
     func gc() throws {

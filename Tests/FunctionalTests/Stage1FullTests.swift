@@ -59,7 +59,7 @@ struct Stage1FullTests {
         let env = try Self.fullEnv()
         defer { env.cleanup() }
         let r = try Self.inspect(env, ["--file-name=/", "--stat-file"],
-                                 runFlags: [], flags: ["--seccomp=mode=remove,errno=EXFULL,stat,lstat,newfstatat,statx,fstatat64"])
+                                 flags: ["--seccomp=mode=remove,errno=EXFULL,stat,lstat,newfstatat,statx,fstatat64"])
         #expect(r.exit == 254, "\(r)")
         #expect((r.stdout + r.stderr).lowercased().contains("exchange full"), "\(r)")
         let ok = try Self.inspect(env, ["--file-name=/", "--stat-file"])
@@ -126,5 +126,38 @@ struct Stage1FullTests {
         #expect(kill(pid, 0) != 0)
         #expect(!sub.isEmpty && !FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/" + sub))
         #expect(env.cleanup().isEmpty)
+    }
+
+    @Test("each app has its own mount namespace, not stage1's pid 1's (rkt_mountns_test)")
+    func mountNamespace() throws {
+        let env = try Self.fullEnv()
+        defer { env.cleanup() }
+        let r = try Self.inspect(env, ["--check-mountns"], flags: ["--caps-retain=CAP_SYS_PTRACE"])
+        #expect(r.exit == 0, "\(r)")
+        #expect(r.stdout.contains("check-mountns: DIFFERENT"), "\(r)")
+    }
+
+
+    @Test("--stdout=log keeps the app's output for rkt logs, with --app selecting one app")
+    func logs() throws {
+        let env = try Self.fullEnv()
+        defer { env.cleanup() }
+        let img = try TestImages.busybox()
+        let uuidFile = env.dataDir + "/uuid"
+        let r = env.run(["--net=host", "--uuid-file-save=" + uuidFile,
+                         img, "--name=logged", "--stdout=log", "--stderr=log", "--exec=/bin/sh", "--", "-c", "echo hello-log; echo oops >&2", "---",
+                         img, "--name=quiet", "--exec=/bin/echo", "--", "not-logged"])
+        #expect(r.exit == 0, "\(r)")
+        #expect(r.stdout.contains("hello-log"), "\(r)")
+        let uuid = ((try? String(contentsOfFile: uuidFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let one = env.rkt(["logs", "--app=logged", uuid])
+        #expect(one.exit == 0, "\(one)")
+        #expect(one.stdout == "hello-log\noops\n", "\(one)")
+        let all = env.rkt(["logs", uuid])
+        #expect(all.stdout == "hello-log\noops\n", "\(all)")
+        let none = env.rkt(["logs", "--app=quiet", uuid])
+        #expect(none.exit == 254, "\(none)")
+        let missing = env.rkt(["logs", "--app=nope", uuid])
+        #expect(missing.exit == 254 && missing.stderr.contains("not found"), "\(missing)")
     }
 }

@@ -174,3 +174,21 @@ struct ManifestSpeedTests {
         #expect(elapsed < .seconds(5))
     }
 }
+
+@Suite("Go decoding leniency")
+struct LeniencyTests {
+    @Test("a label or env entry without a value decodes as empty, as in Go")
+    func missingValue() throws {
+        let m = try decodeJSON(
+            ImageManifest.self,
+            from: manifestWithApp(#"{"user":"0","group":"0","environment":[{"name":"EMPTY"}]}"#).replacingFirstBrace(with: #"{"labels":[{"name":"version"}],"#))
+        #expect(m.labels["version"] == "")
+        #expect(m.app?.env("EMPTY") == "")
+        let err = imageManifestError(#"{"acKind":"ImageManifest","acVersion":"0.8.11","name":"a","labels":[{"value":"x"}]}"#)
+        #expect(err?.hasPrefix("labels[0].name: invalid AC identifier: must not be empty") == true, "got \(err ?? "no error")")
+    }
+}
+
+extension String {
+    fileprivate func replacingFirstBrace(with s: String) -> String { s + dropFirst() }
+}

@@ -52,10 +52,18 @@ struct MountTests {
             // Read-only applies to the submount too.
             let writable = (try? FileIO.writeFile(t.sub("pod/ro/inner/g"), "x")) != nil
             let isMount = try Mounts.isMountPoint(t.sub("pod/ro/inner"))
+            // A read-only bind keeps the source's nosuid/nodev/noexec.
+            try FileSystem.mkdirAll(t.sub("pod/locked"))
+            try FileSystem.mkdirAll(t.sub("lockedsrc"))
+            try Mounts.tmpfs(t.sub("lockedsrc"), flags: [.noSuid, .noDev, .noExec])
+            try Mounts.bind(t.sub("lockedsrc"), t.sub("pod/locked"), readOnly: true)
+            let lockedOpts = try MountInfo.read().last { $0.mountPoint == t.sub("pod/locked") }?.options ?? ""
+            try Mounts.unmountAll(under: t.sub("lockedsrc"))
             try Mounts.unmountAll(under: t.sub("pod"))
             try Mounts.unmountAll(under: t.sub("src"))
-            return (content, writable, isMount, before, try MountInfo.read())
+            return (content, writable, isMount, before, try MountInfo.read(), lockedOpts)
         }
+        #expect(Mounts.perMountFlags(r.5) == [.readOnly, .noSuid, .noDev, .noExec, .relatime], "\(r.5)")
         #expect(r.0 == "inner")
         #expect(!r.1)
         #expect(r.2)

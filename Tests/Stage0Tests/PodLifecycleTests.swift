@@ -130,22 +130,6 @@ struct PodLifecycleTests {
         #expect(throws: RktError.self) { try pod.toRun() }
     }
 
-    @Test("state is probed from a lock held by another process", arguments: [
-        (PodState.prepare, Pod.State.preparing, Pod.State.abortedPrepare),
-        (PodState.run, Pod.State.running, Pod.State.exited),
-        (PodState.exitedGarbage, Pod.State.exitedDeleting, Pod.State.exitedGarbage),
-        (PodState.garbage, Pod.State.deleting, Pod.State.garbage),
-    ])
-    func probeWithChildLock(dir: PodState, locked: Pod.State, unlocked: Pod.State) throws {
-        let d = try PodTestDataDir()
-        let uuid = "6f1c1a0e-2a4b-4c1d-9e2f-000000000001"
-        let p = try d.makePod(uuid, in: dir)
-        #expect(try Pod.open(dataDir: d.path, uuid: uuid)?.state == unlocked)
-        let holder = try ChildLockHolder(directory: p)
-        #expect(try Pod.open(dataDir: d.path, uuid: uuid)?.state == locked)
-        holder.release()
-        #expect(try Pod.open(dataDir: d.path, uuid: uuid)?.state == unlocked)
-    }
 
     @Test("embryo and prepared pods ignore the lock")
     func lockMeaningless() throws {

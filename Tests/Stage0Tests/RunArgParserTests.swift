@@ -91,7 +91,7 @@ struct RunArgParserTests {
         (["img", "--user"], "flag needs an argument: --user"),
         (["--stage1-path=a", "--stage1-name=b", "img"], "flags --stage1-name and --stage1-path are mutually exclusive"),
         (["--stage1-path=a", "--stage1-path=b", "img"], "--stage1-path already used"),
-        (["img", "--memory=16m"], "memory limit of 0 bytes too low"),
+        (["img", "--memory=16m"], "memory limit of 1 bytes too low"),
         (["img", "--memory=lots"], "quantities must match"),
         (["img", "--cpu=1x"], "quantities must match"),
         (["img", "--caps-retain=CAP_FLY"], "unknown capability \"CAP_FLY\""),

@@ -68,12 +68,14 @@ struct FlyPlanTests {
             == "missing mount for volume \"v\"")
     }
 
-    @Test("DNS modes: host binds host files read-only, stage0 hosts binds rkt-hosts, default adds nothing")
+    @Test("DNS modes: host binds host files really read-only (bind then remount), stage0 hosts binds rkt-hosts, default adds nothing")
     func dns() {
         #expect(FlyMountPlan.dns(DNSConfMode(), rootfs: "/r", stage1Rootfs: "/s").isEmpty)
         #expect(FlyMountPlan.dns(DNSConfMode(resolv: "host", hosts: "stage0"), rootfs: "/r", stage1Rootfs: "/s") == [
             FlyMount("/etc/resolv.conf", "/r", "/etc/resolv.conf", "none", [.bind, .readOnly]),
+            FlyMount("", "/r", "/etc/resolv.conf", "none", [.bind, .remount, .readOnly]),
             FlyMount("/s/etc/rkt-hosts", "/r", "/etc/hosts", "none", [.bind, .readOnly]),
+            FlyMount("", "/r", "/etc/hosts", "none", [.bind, .remount, .readOnly]),
         ])
     }
 

@@ -83,6 +83,59 @@ struct FlyRunTests {
         #expect(!FileSystem.exists(PathUtil.join(host, "sub/new")))
     }
 
+    @Test("dns-conf-mode host binds the host's resolv.conf and hosts read-only into the app")
+    func dnsHost() throws {
+        let t = try FlyTempDir()
+        defer { t.cleanup() }
+        let pod = try FlyTestPod(in: t.sub("pod"), appJSON: """
+            {"exec":["/bin/sh","-c","cat /etc/hosts; echo x >> /etc/hosts || echo RO; echo y >> /etc/resolv.conf || echo RO2"],
+             "user":"0","group":"0"}
+            """)
+        let hostHosts = try FileIO.readString("/etc/hosts")
+        let (status, out) = try flyInPrivateMountNamespace {
+            defer { try? Mounts.unmountAll(under: pod.dir) }
+            return try pod.run(["--net=default", "--dns-conf-mode=resolv=host,hosts=host"])
+        }
+        #expect(status == .exited(0), "\(out)")
+        #expect(out.hasPrefix(hostHosts), "\(out)")
+        #expect(out.contains("RO\n") && out.contains("RO2\n"), "\(out)")
+        #expect(try FileIO.readString("/etc/hosts") == hostHosts)
+    }
+
+    @Test("enter runs a command in the app's root with its credentials and env file; stop terminates the app and releases the pod lock")
+    func enterAndStop() throws {
+        let t = try FlyTempDir()
+        defer { t.cleanup() }
+        let pod = try FlyTestPod(in: t.sub("pod"), appJSON: """
+            {"exec":["/bin/sh","-c","sleep 30"],"user":"nobody","group":"nogroup",
+             "environment":[{"name":"FOO","value":"bar"}]}
+            """)
+        let r = try flyInPrivateMountNamespace {
+            defer { try? Mounts.unmountAll(under: pod.dir) }
+            let (pid, lock) = try pod.start()
+            lock.close()  // the app holds the lock through its inherited fd
+            let pidFile = PathUtil.join(pod.dir, "pid")
+            for _ in 0..<100 where !FileSystem.exists(pidFile) { usleep(50_000) }
+            usleep(100_000)
+            let locked = try FileLock.tryExclusiveLock(pod.dir, .directory) == nil
+            let entered = try pod.entrypoint("enter", ["--pid=\(pid)", "--appname=app", "--", "/bin/sh", "-c",
+                                                       "id -u; echo FOO=$FOO TERM=$TERM; ls /bin/busybox"],
+                                             env: ["TERM=xterm"])
+            let stopped = try pod.entrypoint("stop", [FlyTestPod.uuid])
+            let appStatus = try Subprocess.wait(pid)
+            let released = try FileLock.tryExclusiveLock(pod.dir, .directory) != nil
+            let gc = try pod.entrypoint("gc", ["--local-config", "/etc/rkt", FlyTestPod.uuid])
+            return (locked, entered, stopped, appStatus, released, gc)
+        }
+        #expect(r.0, "the running app holds the pod lock")
+        #expect(r.1.status == .exited(0), "\(r.1.output)")
+        #expect(r.1.output == "65534\nFOO=bar TERM=xterm\n/bin/busybox\n")
+        #expect(r.2.status == .exited(0), "\(r.2.output)")
+        #expect(r.3 == .signaled(SIGTERM))
+        #expect(r.4, "the lock is free once the app is gone")
+        #expect(r.5.status == .exited(0))
+    }
+
     @Test("more than one app is refused with rkt's message and status 254")
     func twoApps() throws {
         let t = try FlyTempDir()

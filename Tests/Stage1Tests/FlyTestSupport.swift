@@ -76,6 +76,34 @@ struct FlyTestPod {
     }
 }
 
+extension FlyTestPod {
+    /// Starts `run` in the background (the caller waits for it) and returns its pid.
+    func start() throws -> (pid: pid_t, lock: FileLock) {
+        let link = try entrypoint("run")
+        let lock = try FileLock.exclusiveLock(dir, .directory)
+        var p = Subprocess(path: link, argv: [link, "--net=default", Self.uuid],
+                           env: ["RKT_LOCK_FD=3", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"], cwd: dir)
+        p.fds = [1: 2, 3: lock.fd]
+        return (try p.spawn(), lock)
+    }
+
+    /// Runs another entrypoint (`enter`, `stop`, `gc`) with cwd = the pod, as stage0 does.
+    func entrypoint(_ name: String, _ args: [String], env: [String] = []) throws -> (status: ExitStatus, output: String) {
+        let link = try entrypoint(name)
+        let p = Subprocess(path: link, argv: [link] + args, env: env, cwd: dir)
+        let (status, out) = try p.runCapturingOutput(mergeStderr: true)
+        return (status, String(decoding: out, as: UTF8.self))
+    }
+
+    func entrypoint(_ name: String) throws -> String {
+        let link = PathUtil.join(PathUtil.dirname(dir), name)
+        if (try FileSystem.lstatIfExists(link)) == nil {
+            try FileSystem.symlink(target: try flyBinary(), at: link)
+        }
+        return link
+    }
+}
+
 /// The `rkt-stage1-fly` binary built next to this test bundle.
 func flyBinary() throws -> String {
     let exe = try FileSystem.readlink("/proc/self/exe")

@@ -6,8 +6,8 @@ import Testing
 
 @Suite("stage1 security planning")
 struct AppSecurityTests {
-    func iso(_ name: String, _ json: String) throws -> IsolatorSpec {
-        IsolatorSpec(name: name, value: try parseJSON(json))
+    func iso(_ name: String, _ json: String) throws -> Isolator {
+        Isolator(name: name, value: try parseJSON(json))
     }
 
     @Test("an app without isolators gets the default 14 capabilities and the default whitelist")
@@ -74,7 +74,7 @@ struct AppSecurityTests {
 struct AppEnvironmentTests {
     @Test("defaults are added after the app environment and AC_APP_NAME, never overriding it")
     func defaults() {
-        let env = AppEnvironment.build(app: "web", env: [NameValue("HOME", "/srv"), NameValue("FOO", "1")])
+        let env = AppEnvironment.build(app: "web", env: [EnvironmentVariable(name: "HOME", value: "/srv"), EnvironmentVariable(name: "FOO", value: "1")])
         #expect(env == ["HOME=/srv", "FOO=1", "AC_APP_NAME=web", "PATH=\(AppEnvironment.defaultPath)",
                         "SHELL=/bin/sh", "USER=root", "LOGNAME=root"])
         #expect(AppEnvironment.parseFile(AppEnvironment.file(env)) == env)
@@ -83,25 +83,25 @@ struct AppEnvironmentTests {
 
 @Suite("stage1 mount planning")
 struct MountPlanTests {
-    func app(_ mounts: [(String, String)], mountPoints: [MountPointSpec] = [], readOnly: Bool = false) -> RuntimeAppSpec {
-        var a = AppSpec()
+    func app(_ mounts: [(String, String)], mountPoints: [MountPoint] = [], readOnly: Bool = false) -> RuntimeAppSpec {
+        var a = App()
         a.exec = ["/bin/true"]
         a.mountPoints = mountPoints
         var ra = RuntimeAppSpec(name: "app", app: a)
-        ra.mounts = mounts.map { (volume: $0.0, path: $0.1) }
+        ra.mounts = mounts.map { Mount(volume: $0.0, path: $0.1) }
         ra.readOnlyRootFS = readOnly
         return ra
     }
 
-    func input(_ app: RuntimeAppSpec, _ volumes: [VolumeSpec], mask: Bool = true) -> MountPlanInput {
+    func input(_ app: RuntimeAppSpec, _ volumes: [Volume], mask: Bool = true) -> MountPlanInput {
         MountPlanInput(app: app, volumes: volumes, sharedVolumesDir: "/pod/sharedVolumes", hostsFile: "/s1/etc/rkt-hosts",
                        resolvFile: nil, hostnameFile: "/s1/etc/hostname", imageHasHosts: false, maskPaths: mask)
     }
 
     @Test("host volumes are rbind by default, plain bind with recursive=false, and honour readOnly")
     func hostVolumes() throws {
-        var v1 = VolumeSpec(name: "data", kind: "host"); v1.source = "/srv/data"
-        var v2 = VolumeSpec(name: "logs", kind: "host"); v2.source = "/var/log"; v2.recursive = false; v2.readOnly = true
+        let v1 = Volume.host("data", source: "/srv/data")
+        let v2 = Volume.host("logs", source: "/var/log", readOnly: true, recursive: false)
         let steps = try MountPlan.plan(input(app([("data", "/data"), ("logs", "/logs")]), [v1, v2]))
         #expect(steps.contains(.bind(source: "/srv/data", target: "/data", recursive: true, readOnly: false)))
         #expect(steps.contains(.bind(source: "/var/log", target: "/logs", recursive: false, readOnly: true)))
@@ -109,8 +109,8 @@ struct MountPlanTests {
 
     @Test("empty volumes come from sharedVolumes and unfulfilled mount points get implicit ones")
     func emptyVolumes() throws {
-        let mp = MountPointSpec(name: "cache", path: "/var/cache", readOnly: false)
-        let steps = try MountPlan.plan(input(app([("scratch", "/tmp/x")], mountPoints: [mp]), [VolumeSpec(name: "scratch", kind: "empty")]))
+        let mp = MountPoint(name: "cache", path: "/var/cache", readOnly: false)
+        let steps = try MountPlan.plan(input(app([("scratch", "/tmp/x")], mountPoints: [mp]), [Volume.empty("scratch")]))
         #expect(steps.contains(.bind(source: "/pod/sharedVolumes/scratch", target: "/tmp/x", recursive: false, readOnly: false)))
         #expect(steps.contains(.bind(source: "/pod/sharedVolumes/app-cache", target: "/var/cache", recursive: false, readOnly: false)))
     }
@@ -158,10 +158,10 @@ struct CgroupPlanTests {
     @Test("memory, cpu quota, cpu-shares and oom-score-adj isolators become limits")
     func limits() throws {
         let isolators = [
-            IsolatorSpec(name: "resource/memory", value: try parseJSON(#"{"limit":"64Mi"}"#)),
-            IsolatorSpec(name: "resource/cpu", value: try parseJSON(#"{"limit":"500m"}"#)),
-            IsolatorSpec(name: "os/linux/cpu-shares", value: 512),
-            IsolatorSpec(name: "os/linux/oom-score-adj", value: -100),
+            Isolator(name: "resource/memory", value: try parseJSON(#"{"limit":"64Mi"}"#)),
+            Isolator(name: "resource/cpu", value: try parseJSON(#"{"limit":"500m"}"#)),
+            Isolator(name: "os/linux/cpu-shares", value: 512),
+            Isolator(name: "os/linux/oom-score-adj", value: -100),
         ]
         let l = try CgroupLimits.plan(isolators)
         #expect(l.memoryBytes == 67_108_864)
@@ -169,7 +169,7 @@ struct CgroupPlanTests {
         #expect(l.cpuShares == 512)
         #expect(l.oomScoreAdj == -100)
         #expect(throws: RktError.self) {
-            try CgroupLimits.plan([IsolatorSpec(name: "resource/cpu", value: try parseJSON(#"{"limit":"5m"}"#))])
+            try CgroupLimits.plan([Isolator(name: "resource/cpu", value: try parseJSON(#"{"limit":"5m"}"#))])
         }
     }
 
@@ -177,7 +177,7 @@ struct CgroupPlanTests {
         ("128974848", Int64(128_974_848)), ("125952Ki", 128_974_848), ("123Mi", 128_974_848), ("1.5Gi", 1_610_612_736), ("1k", 1000),
     ])
     func quantities(_ text: String, _ value: Int64) throws {
-        #expect(try Quantity.value(text) == value)
+        #expect(try Quantity(text).value == value)
     }
 }
 
@@ -195,5 +195,38 @@ struct RunOptionsTests {
         #expect(o.disableSeccomp && !o.disablePaths)
         #expect(try RunOptions.parse(o.arguments) == o)
         #expect(try RunOptions.parse(["u2"]).podHostname == "rkt-u2")
+    }
+}
+
+@Suite("stage1 pod manifest")
+struct PodSpecTests {
+    static let image = ImageManifest(name: "example.com/img", app: App(exec: ["/from-image"], user: "1", group: "2"))
+
+    @Test("an app without its own section runs its image manifest's app; one with a section runs that")
+    func imageDefaults() throws {
+        let json = #"""
+            {"acVersion":"0.8.11","acKind":"PodManifest","apps":[
+              {"name":"a","image":{"id":"sha512-00"}},
+              {"name":"b","image":{"id":"sha512-00"},"app":{"exec":["/own"],"user":"0","group":"0"},
+               "readOnlyRootFS":true,"mounts":[{"volume":"v","path":"/v"}],
+               "annotations":[{"name":"coreos.com/rkt/stage2/stdout","value":"log"}]}],
+             "volumes":[{"name":"v","kind":"empty"}]}
+            """#
+        var asked: [String] = []
+        let spec = try PodSpec.parse(Array(json.utf8)) { name in asked.append(name); return Self.image }
+        #expect(asked == ["a"])
+        #expect(spec.apps.map(\.app.exec) == [["/from-image"], ["/own"]])
+        #expect(spec.apps[0].app.user == "1")
+        #expect(spec.apps[1].readOnlyRootFS && !spec.apps[0].readOnlyRootFS)
+        #expect(spec.apps[1].mounts == [Mount(volume: "v", path: "/v")])
+        #expect(spec.apps[1].annotation(RktAnnotation.stdout) == "log")
+        #expect(spec.volumes.first?.mode == "0755")
+    }
+
+    @Test("a manifest that is not a pod manifest is rejected")
+    func wrongKind() {
+        #expect(throws: RktError.self) {
+            try PodSpec.parse(Array(#"{"acVersion":"0.8.11","acKind":"ImageManifest","name":"x"}"#.utf8)) { _ in Self.image }
+        }
     }
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -54,6 +55,7 @@ static const char *const stage_names[] = {
     [RKT_STAGE_OOM_SCORE_ADJ] = "write oom_score_adj",
     [RKT_STAGE_SETSID] = "setsid",
     [RKT_STAGE_FDS] = "place fds",
+    [RKT_STAGE_DETACH_MOUNTS] = "detach mounts",
     [RKT_STAGE_CHROOT] = "chroot",
     [RKT_STAGE_CHDIR] = "chdir",
     [RKT_STAGE_BOUNDING] = "drop bounding capabilities",
@@ -167,6 +169,13 @@ child_main(const struct rkt_spawn_req *req, int err_pipe, int sync_fd, pid_t par
     // 5. fds.
     if (place_fds(req->fds, req->fd_count, err_pipe, &err_pipe) < 0) child_fail(err_pipe, RKT_STAGE_FDS);
     if (req->controlling_tty && ioctl(0, TIOCSCTTY, 0) < 0) child_fail(err_pipe, RKT_STAGE_SETSID);
+
+    // 6a. In a fresh mount namespace, drop the mounts this process must not see (the other apps'
+    //     rootfs trees of a pod). The copies are private, so nothing propagates back.
+    if (req->clone_flags & CLONE_NEWNS)
+        for (int i = 0; i < req->detach_count; i++)
+            if (umount2(req->detach_mounts[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+                child_fail(err_pipe, RKT_STAGE_DETACH_MOUNTS);
 
     // 6. Root and working directory. chdir("/") first so the cwd cannot stay outside the root.
     if (req->root) {

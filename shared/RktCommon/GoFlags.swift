@@ -98,13 +98,17 @@ public struct GoFlagSet: Sendable {
         RktError(message, exitCode: ExitCode.usage)
     }
 
-    /// Go's `flag.PrintDefaults`-style usage text.
-    public var usage: String {
-        var out = "Usage of \(name):\n"
+    /// What Go's `flag` prints after a parse error: `Usage of <program>:` and `PrintDefaults`.
+    public func usage(program: String? = nil) -> String {
+        var out = "Usage of \(program ?? name):\n"
         for flag in order.sorted() {
             out += "  -\(flag)"
-            if case .string = kinds[flag] { out += " string" }
-            out += "\n    \t\(usages[flag] ?? "")\n"
+            var def = ""
+            if case .string(let d) = kinds[flag] {
+                out += " string"
+                if !d.isEmpty { def = " (default \"\(d)\")" }
+            }
+            out += "\n    \t\(usages[flag] ?? "")\(def)\n"
         }
         return out
     }

@@ -66,18 +66,31 @@ public struct Stage1RunArgs: Sendable, Equatable {
     /// Flags the fly stage1 does not declare; Go's flag package rejects them.
     public static let flyUndeclared: Set<String> = ["private-users", "mutable", "ipc"]
 
+    /// The run entrypoint's flags, minus `undeclared`, with rkt's help texts and defaults.
+    public static func flagSet(undeclared: Set<String> = []) -> GoFlagSet {
+        var fs = GoFlagSet("run")
+        let bools: [(String, String)] = [
+            ("debug", "Run in debug mode"), ("interactive", "The pod is interactive"),
+            ("disable-capabilities-restriction", "Disable capability restrictions"),
+            ("disable-paths", "Disable paths restrictions"), ("disable-seccomp", "Disable seccomp restrictions"),
+            ("mutable", "Enable mutable operations on this pod, including starting an empty one"),
+        ]
+        let strings: [(String, String, String)] = [
+            ("net", "default", "Setup networking"),
+            ("private-users", "", "Run within user namespace. Can be set to [=UIDBASE[:NUIDS]]"),
+            ("mds-token", "", "MDS auth token"), ("local-config", "/etc/rkt", "Local config path"),
+            ("hostname", "", "Hostname of the pod"), ("dns-conf-mode", "", "DNS config file modes"),
+            ("ipc", "", "IPC namespace mode (auto, private, parent)"),
+        ]
+        for (name, usage) in bools where !undeclared.contains(name) { fs.bool(name, usage: usage) }
+        for (name, def, usage) in strings where !undeclared.contains(name) { fs.string(name, default: def, usage: usage) }
+        return fs
+    }
+
     /// Parses a run entrypoint argv (without argv[0]). `undeclared` names flags this stage1 does
     /// not define (fly: `flyUndeclared`), which then fail like any unknown flag (exit 2).
     public init(parsing args: [String], undeclared: Set<String> = []) throws {
-        var declared = GoFlagSet("run")
-        for name in ["debug", "interactive", "disable-capabilities-restriction", "disable-paths",
-                     "disable-seccomp", "mutable"] where !undeclared.contains(name) {
-            declared.bool(name)
-        }
-        for name in ["net", "private-users", "mds-token", "local-config", "hostname", "dns-conf-mode", "ipc"]
-            where !undeclared.contains(name) {
-            declared.string(name)
-        }
+        let declared = Stage1RunArgs.flagSet(undeclared: undeclared)
         // Only declared flags are defined, so undeclared ones fail exactly like Go's flag package.
         let f = try declared.parse(args)
         self.init(uuid: f.arguments.first ?? "")

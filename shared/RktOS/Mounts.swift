@@ -57,9 +57,33 @@ public enum Mounts {
         }
     }
 
-    /// `MS_REMOUNT|MS_BIND|MS_RDONLY` on one mount point (not its submounts).
+    /// `MS_REMOUNT|MS_BIND|MS_RDONLY` on one mount point (not its submounts). A bind remount sets
+    /// the per-mount flags to exactly those given, so the mount's current nosuid/nodev/noexec and
+    /// atime flags are carried over: dropping them would loosen the mount, and inside a user
+    /// namespace the kernel refuses to (EPERM).
     public static func remountReadOnly(_ target: String, bindFlags: MountFlags = .bind) throws {
-        try mount(source: "", target: target, flags: bindFlags.union([.remount, .readOnly]))
+        let current = (try? MountInfo.read())?.last { $0.mountPoint == PathUtil.clean(target) }
+        let kept = current.map { perMountFlags($0.options) } ?? []
+        try mount(source: "", target: target, flags: bindFlags.union(kept).union([.remount, .readOnly]))
+    }
+
+    /// The `MS_*` flags named in a mountinfo per-mount options field (`rw,nosuid,relatime`).
+    public static func perMountFlags(_ options: String) -> MountFlags {
+        var flags: MountFlags = []
+        for o in options.split(separator: ",") {
+            switch o {
+            case "ro": flags.insert(.readOnly)
+            case "nosuid": flags.insert(.noSuid)
+            case "nodev": flags.insert(.noDev)
+            case "noexec": flags.insert(.noExec)
+            case "noatime": flags.insert(.noAtime)
+            case "nodiratime": flags.insert(MountFlags(rawValue: 2048))
+            case "relatime": flags.insert(.relatime)
+            case "strictatime": flags.insert(.strictAtime)
+            default: break
+            }
+        }
+        return flags
     }
 
     public static func makeShared(_ target: String, recursive: Bool = true) throws {
@@ -85,15 +109,23 @@ public enum Mounts {
 
     /// Unmounts every mount at or below `path`, deepest first (rkt: stage0 MountGC). A mount that
     /// is busy is detached lazily; one that vanished meanwhile (EINVAL/ENOENT) is skipped.
-    /// Shared propagation is cut first so unmounting a pod's rbinds of /dev, /proc and /sys
-    /// never propagates back and unmounts the host's.
+    ///
+    /// Propagation is cut first: an unmount propagates to the peers of the unmounted mount's
+    /// parent, so with a pod's rbinds of a shared host /dev still shared, unmounting the pod's
+    /// `dev/shm` would also unmount a mount stacked on the host's `/dev/shm`. Every top-level
+    /// mount under `path` is therefore made private recursively, which covers its whole subtree
+    /// including mounts stacked inside it. (A stack whose lowest member is itself top-level cannot
+    /// be reached by path; its hidden lower mounts keep their propagation.)
     public static func unmountAll(under path: String) throws {
         let root = PathUtil.clean(path)
         let mounts = MountInfo.under(root, in: try MountInfo.read())
         if mounts.isEmpty { return }
-        for m in mounts.reversed() where m.isShared {
-            // Best effort: a mount may already be gone; the unmount below reports real errors.
-            try? mount(source: "", target: m.mountPoint, flags: .private)
+        let ids = Set(mounts.map(\.id))
+        var privatized = Set<String>()
+        for m in mounts.reversed() where !ids.contains(m.parentID) && !privatized.contains(m.mountPoint) {
+            privatized.insert(m.mountPoint)
+            // Best effort: the unmounts below report real errors.
+            try? mount(source: "", target: m.mountPoint, flags: [.private, .rec])
         }
         var failures: [String] = []
         for m in mounts {

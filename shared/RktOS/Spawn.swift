@@ -21,6 +21,9 @@ public struct SpawnRequest: Sendable {
     public var oomScoreAdj: Int?
     /// `fds[i]` becomes fd `i` in the child; -1 leaves it closed.
     public var fds: [Int32] = [0, 1, 2]
+    /// Mount points unmounted (`MNT_DETACH`) in the child before `root` is applied; only with
+    /// `CLONE_NEWNS`, so they vanish from the child's private copy of the mount table alone.
+    public var detachMounts: [String] = []
     public var root: String?
     public var cwd: String?
     public var credentials: Credentials?
@@ -79,7 +82,9 @@ public enum Spawn {
                                 try spawnOptionalCString(request.cwd) { cwd in
                                     try spawnOptionalCString(request.uidMap) { uidMap in
                                         try spawnOptionalCString(request.gidMap) { gidMap in
-                                            try call(request, path, argv, envp, hostname, oom, root, cwd, uidMap, gidMap)
+                                            try withCStrings(request.detachMounts) { detach in
+                                                try call(request, path, argv, envp, hostname, oom, root, cwd, uidMap, gidMap, detach)
+                                            }
                                         }
                                     }
                                 }
@@ -95,7 +100,8 @@ public enum Spawn {
         _ r: SpawnRequest, _ path: UnsafePointer<CChar>, _ argv: UnsafePointer<UnsafeMutablePointer<CChar>?>,
         _ envp: UnsafePointer<UnsafeMutablePointer<CChar>?>, _ hostname: UnsafePointer<CChar>?,
         _ oom: UnsafePointer<CChar>?, _ root: UnsafePointer<CChar>?, _ cwd: UnsafePointer<CChar>?,
-        _ uidMap: UnsafePointer<CChar>?, _ gidMap: UnsafePointer<CChar>?
+        _ uidMap: UnsafePointer<CChar>?, _ gidMap: UnsafePointer<CChar>?,
+        _ detach: UnsafePointer<UnsafeMutablePointer<CChar>?>
     ) throws -> pid_t {
         let groups = r.credentials?.groups.map { gid_t($0) } ?? []
         return try r.cgroupProcsFDs.withUnsafeBufferPointer { procs in
@@ -117,6 +123,8 @@ public enum Spawn {
                             req.oom_score_adj = oom
                             req.fds = fds.baseAddress
                             req.fd_count = Int32(fds.count)
+                            req.detach_mounts = detach
+                            req.detach_count = Int32(r.detachMounts.count)
                             req.root = root
                             req.cwd = cwd
                             if let c = r.credentials {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RktCommon
 import Stage0
 
 /// rkt's persistent flags (rkt: rkt/rkt.go). Every subcommand includes them with

@@ -8,7 +8,7 @@ public enum FlyEntrypoint {
         let name = PathUtil.basename(argv.first ?? "")
         let args = Array(argv.dropFirst())
         switch name {
-        case "run": return FlyRun.main(args)
+        case "run": return FlyRun.main(args, program: argv.first ?? "run")
         case "enter": return FlyEnter.main(args)
         case "stop": return FlyStop.main(args)
         case "gc": return FlyGC.main(args)

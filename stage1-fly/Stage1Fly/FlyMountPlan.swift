@@ -58,18 +58,19 @@ public enum FlyMountPlan {
 
     /// `/etc/resolv.conf` and `/etc/hosts` bind mounts for `--dns-conf-mode`. The copy (resolv
     /// `stage0`) and the stub hosts file (hosts `default`) are file writes done by the caller.
+    /// rkt passes MS_RDONLY with the bind, which the kernel ignores; the explicit read-only
+    /// remount makes the host's files really read-only for the app.
     public static func dns(_ mode: DNSConfMode, rootfs: String, stage1Rootfs: String) -> [FlyMount] {
         var out: [FlyMount] = []
-        if mode.resolv == "host" {
-            out.append(FlyMount("/etc/resolv.conf", rootfs, "/etc/resolv.conf", "none", [.bind, .readOnly]))
+        func readOnlyBind(_ src: String, _ target: String) {
+            out.append(FlyMount(src, rootfs, target, "none", [.bind, .readOnly]))
+            out.append(FlyMount("", rootfs, target, "none", [.bind, .remount, .readOnly]))
         }
+        if mode.resolv == "host" { readOnlyBind("/etc/resolv.conf", "/etc/resolv.conf") }
         switch mode.hosts {
-        case "host":
-            out.append(FlyMount("/etc/hosts", rootfs, "/etc/hosts", "none", [.bind, .readOnly]))
-        case "stage0":
-            out.append(FlyMount(PathUtil.join(stage1Rootfs, Stage1Path.hosts), rootfs, "/etc/hosts", "none", [.bind, .readOnly]))
-        default:
-            break
+        case "host": readOnlyBind("/etc/hosts", "/etc/hosts")
+        case "stage0": readOnlyBind(PathUtil.join(stage1Rootfs, Stage1Path.hosts), "/etc/hosts")
+        default: break
         }
         return out
     }

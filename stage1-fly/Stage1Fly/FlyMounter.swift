@@ -67,7 +67,12 @@ struct FlyMounter {
         }
 
         do {
-            try Mounts.mount(source: m.hostPath, target: absTarget, fsType: m.fsType, flags: m.flags)
+            if m.isRemount && m.flags.contains(.bind) {
+                // Keeps the mount's nosuid/nodev/noexec, which a bare bind remount would drop.
+                try Mounts.remountReadOnly(absTarget, bindFlags: m.flags.subtracting([.remount, .readOnly]))
+            } else {
+                try Mounts.mount(source: m.hostPath, target: absTarget, fsType: m.fsType, flags: m.flags)
+            }
         } catch {
             throw RktError("can't mount \"\(m.hostPath)\" on \"\(absTarget)\" with flags \(m.flags.rawValue)", cause: error)
         }

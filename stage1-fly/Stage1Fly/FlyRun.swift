@@ -9,13 +9,14 @@ public enum FlyRun {
     static let flavor = "fly"
 
     /// Runs the entrypoint; returns only on failure (2 for flag errors, 254 otherwise).
-    public static func main(_ args: [String]) -> Int32 {
+    public static func main(_ args: [String], program: String = "run") -> Int32 {
         let parsed: Stage1RunArgs
         do {
             parsed = try Stage1RunArgs(parsing: args, undeclared: Stage1RunArgs.flyUndeclared)
         } catch let e as RktError {
-            if e.exitCode == 0 { return 0 }
-            FlyLog.stderr("\(e.message)\n")
+            // Go's flag package: the error, then the usage, on stderr.
+            let usage = Stage1RunArgs.flagSet(undeclared: Stage1RunArgs.flyUndeclared).usage(program: program)
+            FlyLog.stderr(e.exitCode == 0 ? usage : "\(e.message)\n\(usage)")
             return e.exitCode
         } catch {
             return ExitCode.usage

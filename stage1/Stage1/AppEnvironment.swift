@@ -6,7 +6,7 @@ public enum AppEnvironment {
     public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     /// App env, then `AC_APP_NAME`, then the defaults for whatever the app left unset.
-    public static func build(app: String, env: [NameValue], metadataURL: String? = nil) -> [String] {
+    public static func build(app: String, env: [EnvironmentVariable], metadataURL: String? = nil) -> [String] {
         var out: [(String, String)] = []
         func set(_ k: String, _ v: String) {
             if let i = out.firstIndex(where: { $0.0 == k }) { out[i].1 = v } else { out.append((k, v)) }

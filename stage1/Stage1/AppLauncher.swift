@@ -27,7 +27,7 @@ public enum AppLauncher {
         let path = try AppEnvironment.resolveExec(exec0, rootfs: hostRootfs, env: env)
         var req = SpawnRequest(path: path, argv: app.app.exec, env: env)
         req.root = "/" + Stage1Path.appRootfs(app.name)
-        req.cwd = app.app.workingDirectory
+        req.cwd = app.app.workingDirectory.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
         req.credentials = creds
         req.capabilities = CapabilityMasks(bounding: try security.capabilities.map(Capabilities.mask) ?? Capabilities.allMask)
         req.noNewPrivileges = security.noNewPrivileges
@@ -35,7 +35,7 @@ public enum AppLauncher {
         req.cgroupProcsFDs = cgroupProcs
         req.oomScoreAdj = try CgroupLimits.plan(app.app.isolators).oomScoreAdj
         var planned = PlannedApp(name: app.name, request: req, env: env,
-                                 preStart: app.app.eventHandlers["pre-start"], postStop: app.app.eventHandlers["post-stop"])
+                                 preStart: app.eventHandler(EventHandler.preStart), postStop: app.eventHandler(EventHandler.postStop))
         // `--stdout/--stderr=log`: keep a copy of the app's output in <pod>/logs/<app>.log.
         if app.annotation(RktAnnotation.stdout) == "log" || app.annotation(RktAnnotation.stderr) == "log" {
             let dir = PathUtil.join(podDir, PodFile.logsDir)

@@ -19,7 +19,7 @@ public struct AppSecurity: Sendable, Equatable {
 
     /// Plans an app's capabilities, seccomp and no-new-privileges.
     public static func plan(
-        isolators: [IsolatorSpec], uid: UInt32, disableCapabilities: Bool, disableSeccomp: Bool
+        isolators: [Isolator], uid: UInt32, disableCapabilities: Bool, disableSeccomp: Bool
     ) throws -> AppSecurity {
         let retain = isolators.filter { $0.name == capsRetain }
         let remove = isolators.filter { $0.name == capsRemove }
@@ -65,7 +65,7 @@ public struct AppSecurity: Sendable, Equatable {
         return AppSecurity(capabilities: caps, seccomp: filter, noNewPrivileges: nnp)
     }
 
-    static func set(_ iso: IsolatorSpec) throws -> [String] {
+    static func set(_ iso: Isolator) throws -> [String] {
         let names = (iso.value["set"]?.arrayValue ?? []).compactMap(\.stringValue)
         if names.isEmpty { throw RktError("invalid isolator \(iso.name): set must be non-empty") }
         return names

@@ -67,6 +67,9 @@ public enum EnterCommand {
         req.root = "/" + Stage1Path.appRootfs(app)
         req.cwd = "/"
         req.parentDeathSignal = SIGKILL
+        // In a --private-users pod host root is unmapped: become the namespace's root, or exec
+        // would drop every capability.
+        if Namespace.user.differs(pid: pid) { req.credentials = Credentials(uid: 0, gid: 0) }
         let child: pid_t
         do { child = try Spawn.run(req) } catch { throw RktError("cannot enter app \(app)", cause: error) }
         return try Spawn.wait(child)

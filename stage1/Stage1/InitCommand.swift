@@ -1,15 +1,9 @@
 import CShim
+import CSpawn
 import Glibc
 import RktCommon
 import RktOS
-
-/// The pod's network, behind a protocol so CNI can be plugged in later.
-public protocol PodNetwork {
-    /// Sets up networking inside the named netns at `netnsPath` (CNI ADD for each network).
-    func setUp(podDir: String, uuid: String, netnsPath: String, networks: [String]) throws
-    /// Tears it down again (CNI DEL, port forwards).
-    func tearDown(podDir: String, uuid: String, netnsPath: String) throws
-}
+import Stage1Net
 
 /// `/init`, the run entrypoint (rkt-architecture.md §1.4, §3.2):
 ///
@@ -22,8 +16,6 @@ public protocol PodNetwork {
 ///     ▼
 ///   exit status of pod-init = exit status of `rkt run`
 public enum InitCommand {
-    /// Hook for contained networks other than `none`. NEEDS: the CNI engineer's implementation.
-    nonisolated(unsafe) public static var network: (any PodNetwork)?
     public static let planFDEnv = "RKT_STAGE1_PLAN_FD"
 
     public static func main(_ args: [String]) -> Int32 {
@@ -51,24 +43,46 @@ public enum InitCommand {
         }
 
         // Networking.
-        var nsFDs: [Int32] = []
         var cloneNS: [Namespace] = [.pid, .mnt, .uts]
         if o.ipc != "parent" { cloneNS.append(.ipc) }
-        let netMode = o.net.first ?? "default"
-        var netnsPath: String?
-        if !(o.net == ["host"]) {
-            if !(o.net == ["none"]) && network == nil {
-                throw RktError("stage1: networks \(o.net.joined(separator: ",")) are not supported yet "
-                    + "(CNI networking is not implemented); pass --net=host or --net=none")
-            }
-            let path = PathUtil.join(NamedNetns.directory, "rkt-\(o.uuid)")
-            try NamedNetns.create(at: path)
-            netnsPath = path
+        let selection = try NetSelection.parse(o.net.joined(separator: ","))
+        var network: PodNetworking?
+        var hostNetns: Int32 = -1
+        defer { if hostNetns >= 0 { FileIO.close(hostNetns) } }
+        if selection.isContained {
+            // The netns path is recorded before anything is set up in it, so gc can always find it.
+            let path = PathUtil.join(NamedNetns.directory, "cni-\(o.uuid)")
             try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.netns), path)
-            if netMode != "none", let network { try network.setUp(podDir: podDir, uuid: o.uuid, netnsPath: path, networks: o.net) }
-            nsFDs.append(try FileIO.open(path, O_RDONLY | O_CLOEXEC))
+            try NamedNetns.create(at: path)
+            let net = PodNetworking(
+                podDir: podDir, podUUID: o.uuid, stage1Rootfs: PathUtil.join(podDir, PodFile.stage1Rootfs),
+                localConfig: o.localConfig ?? "/etc/rkt", debug: o.debug)
+            network = net
+            do {
+                // CNI plugins run in the host network namespace, before init joins the pod's.
+                let ports = try ForwardedPort.resolve(try PodManifestFile.load(podDir: podDir))
+                if let state = try net.setup(selection, netnsPath: path, ports: ports) {
+                    try writeResolvConf(state.dns, mode: o.resolvMode, podDir: podDir)
+                }
+            } catch {
+                net.teardown()
+                throw error
+            }
+            // init joins the pod netns itself (it is single-threaded) and pod-init inherits it: a
+            // child already in a new user namespace could not setns into a netns owned by ours.
+            // The host netns fd is kept to come back for the CNI DELs when the pod exits.
+            hostNetns = try FileIO.open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
+            let fd = try FileIO.open(path, O_RDONLY | O_CLOEXEC)
+            defer { FileIO.close(fd) }
+            guard rkt_setns(fd, Namespace.net.cloneFlag) == 0 else {
+                net.teardown()
+                throw RktError.errno("setns", path)
+            }
         }
-        defer { for fd in nsFDs { FileIO.close(fd) } }
+
+        // Loopback is brought up here, by host root: pod-init may run in a user namespace that
+        // does not own the pod's netns and could not configure it.
+        if selection.isContained && rkt_spawn_link_up("lo") != 0 { throw RktError.errno("bring up lo") }
 
         // cgroups: the pod, one per app with its limits, and pod-init's own.
         let cg = CgroupHost.detect()
@@ -77,12 +91,13 @@ public enum InitCommand {
         var cgroupFD: Int32 = -1
         do {
             let podInitCg = cg.unifiedRoot == nil ? podCg : podCg + "/supervisor"
+            // subcgroup first: gc finds the cgroups through it even if creating them fails halfway.
+            try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.subcgroup), podCg)
             try cg.create(podInitCg)
             for app in spec.apps {
                 let limits = try CgroupLimits.plan(app.app.isolators)
                 try CgroupLimits.apply(limits, host: cg, relative: podCg + "/" + app.name)
             }
-            try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.subcgroup), podCg)
             procsFDs = try cg.openProcs(podInitCg)
             cgroupFD = cg.openDirectory(podInitCg)
         }
@@ -103,7 +118,6 @@ public enum InitCommand {
         env.append("\(planFDEnv)=3")
         var req = SpawnRequest(path: "/proc/self/exe", argv: ["pod-init"], env: env)
         req.fds = [0, 1, 2, pipeFDs[0]]
-        req.namespaceFDs = nsFDs
         req.hostname = o.podHostname
         req.cgroupProcsFDs = procsFDs
         req.cgroupFD = cgroupFD
@@ -116,13 +130,49 @@ public enum InitCommand {
             cloneNS.append(.user)
             req.uidMap = "0 \(p[0]) \(p[1])\n"
             req.gidMap = "0 \(p[0]) \(p[1])\n"
+            // Host root is unmapped in the new namespace (it reads as the overflow uid), so exec
+            // would drop every capability: become the namespace's root before exec.
+            req.credentials = Credentials(uid: 0, gid: 0)
         }
         req.cloneFlags = Namespace.flags(cloneNS)
+        try createPodOwnedDirectories(podDir: podDir, owner: shiftedRoot(o.privateUsers))
         let pid: pid_t
         do { pid = try Spawn.run(req) } catch { throw RktError("cannot start pod init", cause: error) }
         try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.pid), String(pid))
-        _ = netnsPath
-        return supervise(pid)
+        let status = supervise(pid)
+        // The pod is gone: release its addresses and forwards now rather than at gc time.
+        if let network, hostNetns >= 0, rkt_setns(hostNetns, Namespace.net.cloneFlag) == 0 {
+            for warning in network.teardown() { Log.warn(warning) }
+        }
+        return status
+    }
+
+    /// The pod directory is host root's; pod-init in a user namespace cannot create anything in
+    /// it. The directories it writes to are made here, owned by the pod's root.
+    static func createPodOwnedDirectories(podDir: String, owner: UInt32) throws {
+        for (name, mode) in [(PodFile.sharedVolumes, mode_t(0o700)), (PodFile.logsDir, mode_t(0o750))] {
+            let dir = PathUtil.join(podDir, name)
+            try FileSystem.mkdirAll(dir, mode: mode)
+            if owner != 0 { try FileSystem.chown(dir, uid: uid_t(owner), gid: gid_t(owner)) }
+        }
+    }
+
+    /// The host uid of the pod's root: the shift of `--private-users=shift:count`, else 0.
+    static func shiftedRoot(_ privateUsers: String?) -> UInt32 {
+        privateUsers.flatMap { $0.split(separator: ":").first.flatMap { UInt32($0) } } ?? 0
+    }
+
+    /// Writes the DNS a CNI plugin returned as the pod's resolv.conf when the user gave no
+    /// `--dns` flags (resolv mode `default`; rkt uses only the first network that returned DNS).
+    static func writeResolvConf(_ dns: CNIResult.DNS?, mode: String, podDir: String) throws {
+        guard mode == "default", let dns, !dns.isEmpty else { return }
+        var lines = ["# Generated by rkt from the network plugin's DNS"]
+        lines += dns.nameservers.map { "nameserver \($0)" }
+        if let domain = dns.domain { lines.append("domain \(domain)") }
+        if !dns.search.isEmpty { lines.append("search " + dns.search.joined(separator: " ")) }
+        if !dns.options.isEmpty { lines.append("options " + dns.options.joined(separator: " ")) }
+        let path = PathUtil.join(PathUtil.join(podDir, PodFile.stage1Rootfs), Stage1Path.resolvConf)
+        try FileIO.writeFileAtomic(path, lines.joined(separator: "\n") + "\n")
     }
 
     /// Waits for pod-init, forwarding SIGTERM/SIGINT/SIGHUP, and returns its status.

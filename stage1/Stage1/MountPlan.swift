@@ -21,7 +21,7 @@ public enum MountStep: Sendable, Equatable {
 /// Inputs of the per-app mount plan.
 public struct MountPlanInput: Sendable {
     public var app: RuntimeAppSpec
-    public var volumes: [VolumeSpec]
+    public var volumes: [Volume]
     /// `<pod>/sharedVolumes`.
     public var sharedVolumesDir: String
     /// Host paths of the stage1 rootfs files that become /etc/hosts, /etc/resolv.conf, /etc/hostname.
@@ -32,7 +32,7 @@ public struct MountPlanInput: Sendable {
     public var imageHasHosts: Bool
     public var maskPaths: Bool
 
-    public init(app: RuntimeAppSpec, volumes: [VolumeSpec], sharedVolumesDir: String, hostsFile: String?,
+    public init(app: RuntimeAppSpec, volumes: [Volume], sharedVolumesDir: String, hostsFile: String?,
                 resolvFile: String?, hostnameFile: String, imageHasHosts: Bool, maskPaths: Bool) {
         self.app = app
         self.volumes = volumes
@@ -59,13 +59,11 @@ public enum MountPlan {
 
     /// The empty volumes a pod needs beyond its manifest: one `<app>-<mountpoint>` volume for each
     /// image mount point that no RuntimeApp mount fulfils (appc: implicit empty volumes).
-    public static func implicitVolumes(_ app: RuntimeAppSpec, volumes: [VolumeSpec]) -> [(VolumeSpec, String)] {
+    public static func implicitVolumes(_ app: RuntimeAppSpec, volumes: [Volume]) -> [(Volume, String)] {
         app.app.mountPoints.compactMap { mp in
             if app.mounts.contains(where: { $0.volume == mp.name || $0.path == mp.path }) { return nil }
             if volumes.contains(where: { $0.name == mp.name }) { return nil }
-            var v = VolumeSpec(name: "\(app.name)-\(mp.name)", kind: "empty")
-            v.readOnly = mp.readOnly
-            return (v, mp.path)
+            return (Volume.empty("\(app.name)-\(mp.name)", readOnly: mp.readOnly), mp.path)
         }
     }
 

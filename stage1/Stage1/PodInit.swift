@@ -10,6 +10,8 @@ import RktOS
 public enum PodInit {
     public static func main() -> Int32 {
         Signals.block()
+        // Exec'd as /proc/self/exe, so the kernel named us "exe"; name the stage (youki/runc style).
+        _ = rkt_prctl_set_name("pod-init")
         do {
             let (podDir, o) = try readPlan()
             Log.debug = o.debug
@@ -69,9 +71,6 @@ public enum PodInit {
         default: resolvFile = FileSystem.exists(rktResolv) ? rktResolv : nil
         }
 
-        // Contained networking: pod-init already runs in the pod's netns; loopback must be up.
-        if o.net != ["host"] && rkt_spawn_link_up("lo") != 0 { throw RktError.errno("bring up lo") }
-
         let shared = PathUtil.join(podDir, PodFile.sharedVolumes)
         try FileSystem.mkdirAll(shared, mode: 0o700)
         var allVolumes = spec.volumes
@@ -103,7 +102,18 @@ public enum PodInit {
             planned.append(try AppLauncher.plan(app: app, hostRootfs: rootfs, podDir: podDir, options: o, cgroupProcs: procs))
         }
         try pivot(s1)
-        return planned
+        return isolateMountNamespaces(planned)
+    }
+
+    /// Every app gets its own mount namespace (rkt's `--check-mountns`), a copy of pod-init's in
+    /// which the other apps' rootfs trees are detached, so no app sees another's mounts.
+    static func isolateMountNamespaces(_ apps: [PlannedApp]) -> [PlannedApp] {
+        apps.map { app in
+            var a = app
+            a.request.cloneFlags |= Namespace.mnt.cloneFlag
+            a.request.detachMounts = apps.filter { $0.name != app.name }.map { "/" + Stage1Path.appRootfs($0.name) }
+            return a
+        }
     }
 
     /// pivot_root into the stage1 rootfs and drop the old root (the `pivot_root(".", ".")` idiom:

@@ -1,6 +1,7 @@
 import Glibc
 import RktCommon
 import RktOS
+import Stage1Net
 
 /// `/stop [--force] <uuid>` (cwd = pod dir): SIGTERM to pod-init, which stops the apps; SIGKILL
 /// if it is still there after `timeoutMillis`. `--force` sends SIGKILL right away, which ends the
@@ -46,18 +47,16 @@ public enum StopCommand {
 /// lived in the pod's own mount namespace and died with it.
 public enum GCCommand {
     public static func main(_ args: [String]) -> Int32 {
-        var i = 0
-        while i < args.count {
-            let a = args[i]
-            i += 1
-            if a == "--local-config" || a == "-local-config" { i += 1; continue }
-            if a.hasPrefix("-") && !a.hasPrefix("--local-config=") && !a.hasPrefix("--debug") && !a.hasPrefix("-debug") {
-                Log.error(RktError("flag provided but not defined: \(a)"))
-                return ExitCode.usage
-            }
+        let parsed: Stage1GCArgs
+        do { parsed = try Stage1GCArgs(parsing: args) } catch let e as RktError {
+            Log.error(e)
+            return e.exitCode
+        } catch {
+            return ExitCode.usage
         }
+        Log.debug = parsed.debug
         do {
-            try collect(podDir: try InitCommand.currentDirectory())
+            try collect(podDir: try InitCommand.currentDirectory(), localConfig: parsed.localConfig ?? "/etc/rkt")
             return ExitCode.success
         } catch let e as RktError {
             Log.error(e)
@@ -67,15 +66,15 @@ public enum GCCommand {
         }
     }
 
-    public static func collect(podDir: String) throws {
+    public static func collect(podDir: String, localConfig: String = "/etc/rkt") throws {
         var failures: [String] = []
         let netnsFile = PathUtil.join(podDir, PodFile.netns)
         if let path = try? FileIO.readString(netnsFile).trimmingSpaces(), !path.isEmpty {
-            if let network = InitCommand.network {
-                do { try network.tearDown(podDir: podDir, uuid: PathUtil.basename(podDir), netnsPath: path) } catch {
-                    failures.append(String(describing: error))
-                }
-            }
+            // CNI DEL for every network and the port forwards (a no-op if the pod's own exit did it).
+            let net = PodNetworking(
+                podDir: podDir, podUUID: PathUtil.basename(podDir),
+                stage1Rootfs: PathUtil.join(podDir, PodFile.stage1Rootfs), localConfig: localConfig)
+            failures += net.teardown()
             do { try NamedNetns.remove(at: path) } catch { failures.append(String(describing: error)) }
         }
         if let sub = try? FileIO.readString(PathUtil.join(podDir, PodFile.subcgroup)).trimmingSpaces(), !sub.isEmpty {

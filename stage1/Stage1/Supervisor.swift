@@ -50,12 +50,9 @@ public final class Supervisor {
                     err = p[1]
                 }
             }
-            if interactive && isatty(0) == 1 {
-                req.newSession = true
-                req.controllingTTY = true
-            } else if !interactive {
-                stdin = devNull
-            }
+            // --interactive: the app shares rkt's terminal and foreground process group (no new
+            // session, so the caller's shell keeps its controlling terminal afterwards).
+            if !interactive { stdin = devNull }
             req.fds = [stdin, out, err]
             do {
                 try FileIO.writeFile("/" + Stage1Path.appEnv(app.name), AppEnvironment.file(app.env))

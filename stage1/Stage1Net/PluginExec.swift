@@ -3,60 +3,33 @@ import Glibc
 import RktCommon
 import RktOS
 
-/// Runs a helper program with `posix_spawn` (no namespaces, so no clone/exec shim is needed):
-/// `input` on stdin, stdout captured, stderr passed through. Used for CNI plugins and iptables.
-/// Every descriptor we create is CLOEXEC, so the pod lock fd never reaches a plugin.
+/// Runs a CNI plugin or iptables through RktOS's `Subprocess` (posix_spawn; every other fd is
+/// closed in the child, so the pod lock fd never reaches a plugin), with `input` on stdin.
 enum PluginExec {
     struct Output {
         var status: Int32
         var stdout: [UInt8]
     }
 
-    static func run(_ path: String, argv: [String], env: [String], input: [UInt8] = []) throws -> Output {
-        var inPipe: [Int32] = [-1, -1]
-        var outPipe: [Int32] = [-1, -1]
-        guard rkt_pipe_cloexec(&inPipe) == 0 else { throw RktError.errno("pipe") }
-        guard rkt_pipe_cloexec(&outPipe) == 0 else {
-            close(inPipe[0]); close(inPipe[1])
-            throw RktError.errno("pipe")
+    /// CNI configurations are a few KiB, far below the 64 KiB pipe buffer, so stdin is written
+    /// completely before the child starts; larger input is refused rather than risking a deadlock.
+    static func run(_ path: String, argv: [String], env: [String], input: [UInt8] = [], quiet: Bool = false) throws -> Output {
+        guard input.count < 60_000 else { throw RktError("input for \(path) is too large (\(input.count) bytes)") }
+        var stdinPipe: [Int32] = [-1, -1]
+        guard rkt_pipe_cloexec(&stdinPipe) == 0 else { throw RktError.errno("pipe", "stdin of \(path)") }
+        defer { FileIO.close(stdinPipe[0]) }
+        do { try FileIO.writeAll(fd: stdinPipe[1], input, what: "stdin of \(path)") } catch {
+            FileIO.close(stdinPipe[1])
+            throw error
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-
-        var pid: pid_t = 0
-        let rc = withCStrings(argv) { cargv in
-            withCStrings(env) { cenv in posix_spawn(&pid, path, &actions, nil, cargv, cenv) }
-        }
-        close(inPipe[0])
-        close(outPipe[1])
-        guard rc == 0 else {
-            close(inPipe[1]); close(outPipe[0])
-            throw RktError.errno("spawn", path, rc)
-        }
-        // Plugin configs are small (a few KiB), far below the pipe buffer, so writing all of
-        // stdin before reading stdout cannot deadlock.
-        _ = try? FileIO.writeAll(fd: inPipe[1], input, what: "stdin of \(path)")
-        close(inPipe[1])
-        let out = (try? FileIO.readAll(fd: outPipe[0], what: "stdout of \(path)")) ?? []
-        close(outPipe[0])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw RktError.errno("waitpid", path) }
-        }
-        return Output(status: Spawn.exitStatus(status), stdout: out)
-    }
-
-    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-        var ptrs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-        ptrs.append(nil)
-        defer { for p in ptrs { free(p) } }
-        return ptrs.withUnsafeBufferPointer { buf in
-            // Never empty: the array always ends with the nil terminator.
-            guard let base = buf.baseAddress else { preconditionFailure("empty argv buffer") }
-            return body(base)
-        }
+        FileIO.close(stdinPipe[1])
+        var proc = Subprocess(path: path, argv: argv, env: env)
+        proc.fds[0] = stdinPipe[0]
+        // Teardown is best-effort and idempotent: "no such chain" from a second run is expected.
+        let devNull = quiet ? Glibc.open("/dev/null", O_WRONLY | O_CLOEXEC) : -1
+        defer { if devNull >= 0 { FileIO.close(devNull) } }
+        if devNull >= 0 { proc.fds[2] = devNull }
+        let (status, out) = try proc.runCapturingOutput()
+        return Output(status: status.code, stdout: out)
     }
 }

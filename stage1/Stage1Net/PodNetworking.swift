@@ -89,12 +89,13 @@ public struct PodNetworking {
         if FileSystem.exists(doneMarker) { return [] }
         var warnings: [String] = []
         let infos = (try? NetInfo.load(podDir: podDir)) ?? []
-        let rules = PortForwardRules(podUUID: podUUID)
-        for cmd in rules.teardownCommands() { _ = try? iptables(cmd) }
+        if FileSystem.exists(podDir + "/" + PodFile.netDir + "/" + Self.portsMarker) {
+            for cmd in PortForwardRules(podUUID: podUUID).teardownCommands() { _ = try? iptables(cmd, quiet: true) }
+        }
         for info in infos.reversed() {
             do {
                 let conf = try NetConf.load(path: info.netConf)
-                _ = try cni(.del, conf: conf, netnsPath: netnsPath, ifName: info.ifName, args: info.args)
+                _ = try cni(.del, conf: conf, netnsPath: netnsPath, ifName: info.ifName, args: info.args, quiet: true)
             } catch {
                 warnings.append("failed to teardown network \(info.netName): \(error)")
             }
@@ -110,7 +111,7 @@ public struct PodNetworking {
 
     enum Command: String { case add = "ADD", del = "DEL" }
 
-    func cni(_ command: Command, conf: NetConf, netnsPath: String, ifName: String, args: String) throws -> CNIResult {
+    func cni(_ command: Command, conf: NetConf, netnsPath: String, ifName: String, args: String, quiet: Bool = false) throws -> CNIResult {
         let env = [
             "CNI_VERSION=0.1.0", "CNI_COMMAND=\(command.rawValue)", "CNI_CONTAINERID=\(podUUID)",
             "CNI_NETNS=\(netnsPath)", "CNI_ARGS=\(args)", "CNI_IFNAME=\(ifName)",
@@ -119,7 +120,7 @@ public struct PodNetworking {
         ]
         if !conf.isConfList {
             let plugin = try findPlugin(conf.type)
-            return try invoke(plugin, env: env, stdin: conf.bytes, network: conf.name, command: command)
+            return try invoke(plugin, env: env, stdin: conf.bytes, network: conf.name, command: command, quiet: quiet)
         }
         // A .conflist: each plugin gets name/cniVersion injected, later ones the previous result;
         // DEL runs the list in reverse.
@@ -134,14 +135,14 @@ public struct PodNetworking {
             let type = plugin["type"]?.stringValue ?? ""
             let path = try findPlugin(type)
             last = try invoke(path, env: env, stdin: JSONValue.object(obj).serialized(pretty: false),
-                              network: conf.name, command: command)
+                              network: conf.name, command: command, quiet: quiet)
             if command == .add { prev = last.raw }
         }
         return last
     }
 
-    private func invoke(_ plugin: String, env: [String], stdin: [UInt8], network: String, command: Command) throws -> CNIResult {
-        let out = try PluginExec.run(plugin, argv: [plugin], env: env, input: stdin)
+    private func invoke(_ plugin: String, env: [String], stdin: [UInt8], network: String, command: Command, quiet: Bool) throws -> CNIResult {
+        let out = try PluginExec.run(plugin, argv: [plugin], env: env, input: stdin, quiet: quiet)
         guard out.status == 0 else {
             let reason = CNIErrorObject.parse(out.stdout)?.text ?? "netplugin failed but error parsing its diagnostic message \(String(decoding: out.stdout, as: UTF8.self))"
             throw RktError("\(PathUtil.basename(plugin)) \(command.rawValue) for network \(network)", causes: [reason])
@@ -163,6 +164,8 @@ public struct PodNetworking {
             throw RktError("cannot forward ports: no network gave the pod an address")
         }
         let rules = PortForwardRules(podUUID: podUUID)
+        // Marked before the first rule, so teardown removes a half-made set of chains too.
+        try FileIO.writeFile(podDir + "/" + PodFile.netDir + "/" + Self.portsMarker, "")
         for cmd in rules.setupCommands(ports: ports, podIP: net.ip) {
             let status = try iptables(cmd)
             guard status == 0 else { throw RktError("iptables \(cmd.joined(separator: " ")) failed with status \(status)") }
@@ -173,12 +176,14 @@ public struct PodNetworking {
         }
     }
 
-    private func iptables(_ args: [String]) throws -> Int32 {
+    static let portsMarker = ".port-forwards"
+
+    private func iptables(_ args: [String], quiet: Bool = false) throws -> Int32 {
         let candidates = ["/usr/sbin/iptables", "/sbin/iptables", "/usr/bin/iptables"]
         guard let path = candidates.first(where: { access($0, X_OK) == 0 }) else {
             throw RktError("iptables not found (install the iptables package)")
         }
-        return try PluginExec.run(path, argv: ["iptables"] + args, env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]).status
+        return try PluginExec.run(path, argv: ["iptables"] + args, env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], quiet: quiet).status
     }
 }
 

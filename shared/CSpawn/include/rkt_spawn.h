@@ -10,7 +10,8 @@
 //   block all signals
 //   pipe2(O_CLOEXEC) ─── clone3/clone ───► reset handlers, PDEATHSIG, ppid re-check
 //   [write uid/gid maps, release child] ─► wait for release (userns only)
-//                                          setns…, hostname, cgroup, oom, fds, chroot, chdir,
+//                                          setns…, hostname, cgroup, oom, fds, detach mounts,
+//                                          chroot, chdir,
 //                                          bounding drop, setgroups/setgid/setuid, capset,
 //                                          ambient, PDEATHSIG again, NNP, seccomp, CLOEXEC sweep,
 //                                          unblock signals, execve
@@ -36,6 +37,7 @@ enum rkt_spawn_stage {
     RKT_STAGE_OOM_SCORE_ADJ,
     RKT_STAGE_SETSID,
     RKT_STAGE_FDS,
+    RKT_STAGE_DETACH_MOUNTS,
     RKT_STAGE_CHROOT,
     RKT_STAGE_CHDIR,
     RKT_STAGE_BOUNDING,
@@ -62,6 +64,8 @@ struct rkt_spawn_req {
     const char *hostname;       // sethostname in the child (needs CLONE_NEWUTS), or NULL
     const char *oom_score_adj;  // written to /proc/self/oom_score_adj, or NULL
     const int *fds; int fd_count; // fds[i] becomes fd i; -1 leaves fd i closed
+    char *const *detach_mounts; int detach_count; // unmounted (MNT_DETACH) before chroot;
+                                // only meaningful with CLONE_NEWNS, so the host/pod ns is untouched
     const char *root;           // chroot directory, or NULL
     const char *cwd;            // working directory (inside root), or NULL
     int set_creds; uid_t uid; gid_t gid; const gid_t *groups; int ngroups;

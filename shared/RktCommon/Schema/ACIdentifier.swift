@@ -42,6 +42,8 @@ public enum ACIdentifier {
 
     /// Lowercases, replaces invalid characters with `_`, collapses separator runs and strips
     /// separators at the edges: `EXAMPLE.com` → `example.com`, `-/app.name-test/-/` → `app.name-test`.
+    /// Go's sanitizer keeps runs (`a::b` → `a__b`); we collapse them because our validation
+    /// follows the stricter spec regex, and a sanitized name must validate.
     public static func sanitize(_ s: String) throws -> String {
         try sanitizeGeneric(s, replacement: UInt8(ascii: "_"), isSeparator: isSeparator, kind: "AC identifier")
     }

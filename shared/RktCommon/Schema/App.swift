@@ -133,6 +133,14 @@ public struct EnvironmentVariable: Codable, Sendable, Equatable, Hashable {
         self.value = value
     }
 
+    enum CodingKeys: String, CodingKey { case name, value }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        value = try c.decodeIfPresent(String.self, forKey: .value) ?? ""
+    }
+
     /// `^[A-Za-z_][A-Za-z_0-9.-]*$`
     public static func isValidName(_ n: String) -> Bool {
         let u = Array(n.utf8)

@@ -9,6 +9,15 @@ public struct Label: Codable, Sendable, Equatable, Hashable {
         self.name = name
         self.value = value
     }
+
+    enum CodingKeys: String, CodingKey { case name, value }
+
+    /// Absent fields decode as empty strings, as in Go; the name is then rejected by validation.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        value = try c.decodeIfPresent(String.self, forKey: .value) ?? ""
+    }
 }
 
 /// `{name, value}` annotation (image, pod and runtime-app level).
@@ -19,6 +28,15 @@ public struct Annotation: Codable, Sendable, Equatable, Hashable {
     public init(name: String, value: String) {
         self.name = name
         self.value = value
+    }
+
+    enum CodingKeys: String, CodingKey { case name, value }
+
+    /// Absent fields decode as empty strings, as in Go; the name is then rejected by validation.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        value = try c.decodeIfPresent(String.self, forKey: .value) ?? ""
     }
 }
 

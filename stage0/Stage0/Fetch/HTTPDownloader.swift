@@ -64,12 +64,16 @@ public struct HTTPDownloader: Sendable {
         }
         if let etag, !etag.isEmpty { request.headers.add(name: "If-None-Match", value: etag) }
 
-        // A fresh file: the delegate only creates it when a body arrives (not for a 304).
-        _ = unlink(path)
+        // `path` is an empty file the caller created (and locked); the delegate writes into it
+        // when a body arrives and leaves it empty for a 304.
         let label = "Downloading \(what)"
         let progress = showProgress
-        let report: (@Sendable (FileDownloadDelegate.Progress) -> Void)? =
-            progress ? { p in HTTPDownloader.drawProgress(label, received: p.receivedBytes, total: p.totalBytes) } : nil
+        var report: (@Sendable (FileDownloadDelegate.Progress) -> Void)? = nil
+        if progress {
+            report = { @Sendable (p: FileDownloadDelegate.Progress) in
+                HTTPDownloader.drawProgress(label, received: p.receivedBytes, total: p.totalBytes)
+            }
+        }
         let delegate: FileDownloadDelegate
         do {
             delegate = try FileDownloadDelegate(path: path, reportProgress: report)

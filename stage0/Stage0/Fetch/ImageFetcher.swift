@@ -5,9 +5,8 @@ import RktCommon
 /// for `run`/`prepare` and the stage1 image. Synchronous; downloads are bridged internally.
 ///
 /// Supported: hashes (store only), local files and `file://` URLs, `http(s)://…aci` URLs with the
-/// remote cache (max-age, ETag/304) and auth.d headers. Not yet: signature verification (needs
-/// `--insecure-options=image`), appc discovery by name (names resolve from the store only) and
-/// Docker images.
+/// remote cache (max-age, ETag/304) and auth.d headers, appc names through meta discovery
+/// (Discovery/), and detached signatures checked against the keystore (Trust/).
 public final class ImageFetcher {
     public let context: Stage0Context
     public let store: ImageStore
@@ -29,7 +28,12 @@ public final class ImageFetcher {
     /// Fetches `ref` (hash, path, URL or name) and returns its full store key.
     /// `signature` is the `--signature` file given for this image, if any.
     public func fetch(_ ref: String, pullPolicy: PullPolicy, signature: String? = nil) throws -> String {
-        let key = try fetchSingle(ImageReference.classify(ref), original: ref, pullPolicy: pullPolicy, signature: signature)
+        let key: String
+        if let local = try LocalOCIReference.parse(ref) {
+            key = try fetchLocalOCI(local, original: ref)  // Docker/ImageFetcher+Docker.swift
+        } else {
+            key = try fetchSingle(ImageReference.classify(ref), original: ref, pullPolicy: pullPolicy, signature: signature)
+        }
         if withDependencies { try fetchDependencies(of: key, pullPolicy: pullPolicy) }
         // NEEDS: TreeStore.render(key:) — rkt renders right after fetching when running as root
         // on an overlay-capable host, so the first `run` does not pay for it.
@@ -80,10 +84,7 @@ public final class ImageFetcher {
         case .url(let url):
             return try fetchURL(url, pullPolicy: pullPolicy, signature: signature)
         case .docker(let d):
-            guard context.insecure.skipImageCheck else {
-                throw RktError("signature verification for docker images is not supported (try --insecure-options=image)")
-            }
-            throw RktError("cannot fetch docker://\(d)", causes: ["docker images are not supported yet"])
+            return try fetchDocker(d, pullPolicy: pullPolicy)  // Docker/ImageFetcher+Docker.swift
         case .name(let app):
             return try fetchByName(app, original: original, pullPolicy: pullPolicy, useStoreFirst: pullPolicy != .update)
         }
@@ -100,12 +101,11 @@ public final class ImageFetcher {
             throw RktError("unable to fetch image from image name \"\(original)\": either image was not found in the store or store was disabled and fetching from remote yielded nothing or it was disabled")
         }
         context.log("searching for app image \(app.name)", component: "image")
-        throw RktError(
-            "unable to fetch image from image name \"\(original)\"",
-            causes: ["appc discovery is not supported yet: fetch the image by file or http(s) URL first, then refer to it by name"])
+        return try fetchDiscovered(app, labels: labels, original: original, pullPolicy: pullPolicy)
     }
 
-    func fetchURL(_ url: String, pullPolicy: PullPolicy, signature: String?) throws -> String {
+    /// `signatureURL` and `expected` come from discovery (Discovery/ImageFetcher+Discovery.swift).
+    func fetchURL(_ url: String, pullPolicy: PullPolicy, signature: String?, signatureURL: String? = nil, expected: AppName? = nil) throws -> String {
         let remote: RemoteCacheEntry?
         do {
             remote = try store.remote(url: url).map(Self.entry)
@@ -124,17 +124,20 @@ public final class ImageFetcher {
             return key
         case .download(let etag):
             context.log("remote fetching from URL \"\(url)\"", component: "image")
-            return try download(url, etag: etag, previous: remote, signature: signature)
+            return try download(url, etag: etag, previous: remote, signature: signature, signatureURL: signatureURL, expected: expected)
         }
     }
 
-    func download(_ url: String, etag: String?, previous: RemoteCacheEntry?, signature: String?) throws -> String {
-        guard context.insecure.skipImageCheck else {
-            throw RktError("error downloading the signature file", causes: [
-                "signature verification is not supported yet for \(HTTPCache.signatureURL(forImageURL: url)) (try --insecure-options=image)",
-            ])
+    func download(_ url: String, etag: String?, previous: RemoteCacheEntry?, signature: String?, signatureURL: String? = nil, expected: AppName? = nil) throws -> String {
+        // The signature comes first so an unreachable one fails before the big download
+        // (Trust/ImageFetcher+Signature.swift).
+        let sigURL = signatureURL ?? HTTPCache.signatureURL(forImageURL: url)
+        var pending: PendingSignature? = nil
+        if context.insecure.skipImageCheck {
+            warnInsecure()
+        } else {
+            pending = try prepareSignature(localFile: signature, sigURL: sigURL)
         }
-        warnInsecure()
         context.log("fetching image from \(url)", component: "image")
         let tmp = try DownloadFile(directory: context.casTmpDir)
         defer { tmp.remove() }
@@ -143,6 +146,7 @@ public final class ImageFetcher {
             context.log("using image from local store for url \(url)", component: "image")
             return prev.key
         }
+        try verifyFetched(imagePath: tmp.path, signature: pending, expected: expected)
         let key: String
         do {
             key = try store.importACI(path: tmp.path).key
@@ -150,7 +154,7 @@ public final class ImageFetcher {
             throw RktError("cannot import image downloaded from \(url)", cause: error)
         }
         let row = RemoteInfo(
-            aciURL: url, sigURL: signature ?? HTTPCache.signatureURL(forImageURL: url), etag: result.etag,
+            aciURL: url, sigURL: signature ?? sigURL, etag: result.etag,
             blobKey: key, cacheMaxAge: Int64(result.maxAge),
             downloadTime: Int64(Date().timeIntervalSince1970 * 1_000_000_000))
         do { try store.setRemote(row) } catch {
@@ -159,8 +163,8 @@ public final class ImageFetcher {
         return key
     }
 
-    /// Local images need a detached signature unless `--insecure-options=image`; verification
-    /// itself is not implemented, so a present signature is still refused with a clear hint.
+    /// Local images need a detached signature unless `--insecure-options=image`, verified
+    /// against the keyring for the image's name.
     func checkSignature(imagePath: String, signature: String?) throws {
         if context.insecure.skipImageCheck {
             warnInsecure()
@@ -172,9 +176,11 @@ public final class ImageFetcher {
                 "no such file or directory (try --insecure-options=image to skip signature verification)",
             ])
         }
-        throw RktError("cannot verify signature \(asc)", causes: [
-            "signature verification is not supported yet (try --insecure-options=image)",
-        ])
+        do {
+            try verifyFetched(imagePath: imagePath, signature: PendingSignature(path: asc), expected: nil)
+        } catch {
+            throw RktError("cannot verify image \(imagePath)", cause: error)
+        }
     }
 
     func warnInsecure() {

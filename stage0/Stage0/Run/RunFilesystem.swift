@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import Foundation
 import RktCommon
 import RktOS
@@ -16,9 +17,9 @@ public enum OverlaySupport {
     public static func unsupportedReason(dataDir: String) -> String? {
         let fs = (try? String(contentsOfFile: "/proc/filesystems", encoding: .utf8)) ?? ""
         guard fs.contains("nodev\toverlay\n") else { return "overlay entry not present in /proc/filesystems" }
-        var st = statfs()
-        guard statfs(dataDir, &st) == 0 else { return "cannot statfs \(dataDir): \(RktError.strerror(errno))" }
-        switch Int(st.f_type) {
+        var fsType: Int64 = 0
+        guard rkt_statfs_type(dataDir, &fsType) == 0 else { return "cannot statfs \(dataDir): \(RktError.strerror(errno))" }
+        switch Int(fsType) {
         case aufsMagic: return "unsupported filesystem: aufs"
         case zfsMagic: return "unsupported filesystem: zfs"
         // An upper directory cannot live on overlayfs itself.

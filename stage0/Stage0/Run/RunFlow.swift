@@ -31,7 +31,7 @@ public enum RunFlow {
         let pod = prepared.pod
         let fd = open(pod.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 {
-            _ = syncfs(fd)
+            StoreLibc.syncfs(fd)  // the store's dlsym wrapper: Glibc hides syncfs
             close(fd)
         }
         do {

@@ -77,9 +77,10 @@ extension ImageStore {
         }
     }
 
-    /// The validated image manifest of a stored image.
-    public func manifest(key: String) throws -> ImageManifest {
-        try storeManifest(key: key).image
+    /// The validated manifest of a stored image (`.image` is the schema value, `.bytes` the
+    /// exact stored JSON).
+    public func manifest(key: String) throws -> StoreManifest {
+        try storeManifest(key: key)
     }
 
     func storeManifest(key: String) throws -> StoreManifest {

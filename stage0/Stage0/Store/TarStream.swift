@@ -9,7 +9,7 @@ import RktCommon
 /// decompresses, every uncompressed byte is SHA-512'd and optionally copied to `copyFD`, and
 /// libarchive's tar reader parses those same bytes. Nothing is read twice.
 final class TarStream {
-    enum Compression { case none, gzip, bzip2, xz }
+    enum Compression { case plain, gzip, bzip2, xz }
 
     let source: String
     let compression: Compression
@@ -32,7 +32,7 @@ final class TarStream {
         if head.starts(with: [0x1f, 0x8b]) { return .gzip }
         if head.starts(with: [0x42, 0x5a, 0x68]) { return .bzip2 }
         if head.starts(with: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) { return .xz }
-        if head.count >= 262, Array(head[257..<262]) == Array("ustar".utf8) { return .none }
+        if head.count >= 262, Array(head[257..<262]) == Array("ustar".utf8) { return .plain }
         return nil
     }
 
@@ -63,14 +63,14 @@ final class TarStream {
         }
         compression = c
         let ctx = Unmanaged.passUnretained(self).toOpaque()
-        if c != .none {
+        if c != .plain {
             guard let r = archive_read_new() else { throw RktError("cannot read image \(source)", causes: ["out of memory"]) }
             raw = r
             switch c {
             case .gzip: archive_read_support_filter_gzip(r)
             case .bzip2: archive_read_support_filter_bzip2(r)
             case .xz: archive_read_support_filter_xz(r)
-            case .none: break
+            case .plain: break
             }
             archive_read_support_format_raw(r)
             guard archive_read_open(r, ctx, nil, srcReadCallback, nil) == ARCHIVE_OK else { throw archiveError(r, "cannot decompress image") }

@@ -31,10 +31,13 @@ extension TreeStore {
         case S_IFREG: header += "\(st.st_size)\0"
         case S_IFCHR, S_IFBLK: header += "\(st.st_rdev)\0"
         case S_IFLNK:
-            var buf = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-            let n = buf.withUnsafeMutableBytes { readlinkat(dirfd, name, $0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count) }
+            var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = buf.withUnsafeMutableBufferPointer { p -> Int in
+                guard let base = p.baseAddress else { return -1 }
+                return readlinkat(dirfd, name, base, p.count)
+            }
             guard n >= 0 else { throw RktError.errno("cannot read link", rel) }
-            header += String(decoding: buf[0..<n], as: UTF8.self) + "\0"
+            header += String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) + "\0"
         default: break
         }
         h.update(data: Array(header.utf8))

@@ -129,22 +129,6 @@ struct FetchHTTPTests {
         #expect(throws: RktError.self) { try fetcher.fetch("example.com/missing", pullPolicy: .never) }
     }
 
-    @Test("update revalidates with If-None-Match and reuses the key on 304; new uses the store")
-    func etagRevalidation() throws {
-        let f = try FetchFixture()
-        let server = try TestHTTPServer(serving: f.aci, in: f.dir)
-        let ctx = try f.context()
-        let fetcher = ImageFetcher(context: ctx, store: try ImageStore(dataDir: ctx.dataDir))
-        let url = server.url("/revalidate.aci")
-
-        let key = try fetcher.fetch(url, pullPolicy: .update)
-        #expect(server.requests == ["/revalidate.aci 200 "])
-        #expect(try fetcher.fetch(url, pullPolicy: .update) == key)
-        #expect(server.requests == ["/revalidate.aci 200 ", "/revalidate.aci 304 \"v1\""])
-        #expect(try fetcher.fetch(url, pullPolicy: .new) == key)
-        #expect(try fetcher.fetch(url, pullPolicy: .never) == key)
-        #expect(server.requests.count == 2)
-    }
 
     @Test("a max-age still in force means no request at all under update")
     func maxAge() throws {
