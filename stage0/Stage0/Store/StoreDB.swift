@@ -27,7 +27,17 @@ final class StoreDB {
         sqlite3_busy_timeout(db, 30_000)
         _ = chmod(path, 0o660)
         do {
-            try exec("PRAGMA journal_mode=WAL")
+            // Switching a fresh database to WAL needs an exclusive lock and can fail with
+            // SQLITE_BUSY without consulting the busy handler when several rkt processes open
+            // the store at once, so retry it for a few seconds.
+            var attempts = 0
+            while true {
+                do { try exec("PRAGMA journal_mode=WAL"); break } catch {
+                    attempts += 1
+                    if attempts >= 100 { throw error }
+                    usleep(50_000)
+                }
+            }
             try transaction {
                 try exec("""
                     CREATE TABLE IF NOT EXISTS version(version INTEGER NOT NULL);
