@@ -74,7 +74,7 @@ let package = Package(
         // Tests: units (Swift Testing) and functional tests that drive build/bin/rkt as root.
         .testTarget(name: "RktCommonTests", dependencies: ["RktCommon", "RktJSON"], path: "Tests/RktCommonTests"),
         .testTarget(name: "RktOSTests", dependencies: ["RktOS"], path: "Tests/RktOSTests"),
-        .testTarget(name: "Stage0Tests", dependencies: ["Stage0"], path: "Tests/Stage0Tests"),
+        .testTarget(name: "Stage0Tests", dependencies: ["Stage0", "CSQLite"], path: "Tests/Stage0Tests"),
         .testTarget(name: "Stage1Tests", dependencies: ["Stage1", "Stage1Fly"], path: "Tests/Stage1Tests"),
         .testTarget(name: "Stage1NetTests", dependencies: ["Stage1Net"], path: "Tests/Stage1NetTests"),
         .testTarget(name: "FunctionalTests", dependencies: [], path: "Tests/FunctionalTests", exclude: []),

@@ -29,6 +29,7 @@ struct ImageGCCommand: ParsableCommand {
             throw RktError("failed to remove unreferenced treestores", cause: error)
         }
         for id in result.removedTrees { context.warn("removed treestore \"\(id)\"") }
+        for key in result.removedOrphans { context.warn("removed unindexed image data \"\(key)\"") }
         for key in result.removedImages { print("successfully removed aci for image: \"\(key)\"") }
         if !result.removedImages.isEmpty { context.warn("\(result.removedImages.count) image(s) successfully removed") }
         for e in result.errors { context.printError(e) }

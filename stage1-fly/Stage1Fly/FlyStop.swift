@@ -17,6 +17,13 @@ public enum FlyStop {
             return ExitCode.usage
         }
         let signal = parsed.force ? SIGKILL : SIGTERM
+        // rkt reports a pod running as soon as stage0 holds its lock, a moment before fly has
+        // written `pid`; a stop that comes in between waits for it (up to 5 s) instead of failing.
+        var waited = 0
+        while access(PodFile.pid, F_OK) != 0, waited < 50 {
+            usleep(100_000)
+            waited += 1
+        }
         let pid: Int
         do {
             pid = try FileIO.readInt(PodFile.pid)

@@ -97,7 +97,9 @@ public enum ArgvRewriter {
                 out += tokens[i...]
                 break
             }
-            let parts = tok.split(separator: "=", maxSplits: 1).map(String.init)
+            // omittingEmptySubsequences: false keeps `""` and `=x` as real (empty-named) parts,
+            // so an empty argument (`rkt rm ""`) reaches the command that reports it.
+            let parts = tok.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             if parts.count == 2, falseDefaultBoolFlags.contains(parts[0]) || trueDefaultBoolFlags.contains(parts[0]) {
                 let defaultTrue = trueDefaultBoolFlags.contains(parts[0])
                 switch parts[1].lowercased() {

@@ -56,7 +56,8 @@ public final class PodPreparer {
         do {
             if let file = options.uuidFileSave {
                 do {
-                    try FileIO.writeFile(file, pod.uuid + "\n", mode: 0o644)
+                    // rkt (common.WriteUUIDToFile) writes the bare UUID, no newline.
+                    try FileIO.writeFile(file, pod.uuid, mode: 0o644)
                 } catch {
                     throw RktError("error saving pod UUID to file", cause: error)
                 }

@@ -61,7 +61,7 @@ public struct RunArgParser {
         add(["signature", "exec", "working-dir", "mount", "user", "group", "supplementary-gids", "name",
              "user-annotation", "user-label", "annotation", "environment", "stdin", "stdout", "stderr",
              "memory", "cpu", "cpu-shares", "caps-retain", "caps-remove", "cap-retain", "cap-remove",
-             "seccomp", "oom-score-adj"], .value, .app, build)
+             "seccomp", "oom-score-adj", "oom-score-adjust"], .value, .app, build)
         add(["readonly-rootfs"], .bool, .app, build)
         return f
     }()
@@ -237,7 +237,8 @@ public struct RunArgParser {
         case "seccomp":
             _ = try wrap { try SeccompOverride(parsing: v) }
             app.seccomp = v
-        case "oom-score-adj": app.oomScoreAdj = try wrap { try RunFlagValues.oomScoreAdj(v) }
+        // rkt spells it --oom-score-adj; --oom-score-adjust (systemd's OOMScoreAdjust) is accepted too.
+        case "oom-score-adj", "oom-score-adjust": app.oomScoreAdj = try wrap { try RunFlagValues.oomScoreAdj(v) }
         default:
             throw parseError("unknown flag: --\(name)")
         }

@@ -63,11 +63,34 @@ public struct Stage1Selection {
     func fromFile(_ path: String) throws -> String {
         guard isTrusted(path) else { return try fetcher().fetch(path, pullPolicy: .new) }
         context.log("using image from file \(path)", component: "image")
+        // Importing hashes the whole stage1 (several MB) on every run; remember which file
+        // (device, inode, size, mtime) gave which image and skip the import while it is unchanged.
+        let url = "file://" + path
+        let stamp = Self.fileStamp(path)
+        if let stamp, let row = try? store.remote(url: url), row.etag == stamp,
+           (try? store.imageInfo(key: row.blobKey)) != nil {
+            context.log("stage1 \(path) unchanged since its import as \(row.blobKey)", component: "image")
+            return row.blobKey
+        }
+        let key: String
         do {
-            return try store.importACI(path: path).key
+            key = try store.importACI(path: path).key
         } catch {
             throw RktError("cannot import stage1 image \(path)", cause: error)
         }
+        if let stamp {
+            // A failed cache write only costs the next run an import.
+            try? store.setRemote(RemoteInfo(aciURL: url, sigURL: "", etag: stamp, blobKey: key,
+                                            cacheMaxAge: 0, downloadTime: nowNanos()))
+        }
+        return key
+    }
+
+    /// Identity of a file's current content as far as stat can tell; nil when it cannot be read.
+    static func fileStamp(_ path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return "stat:\(st.st_dev):\(st.st_ino):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec):\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
     }
 
     func isTrusted(_ path: String) -> Bool {

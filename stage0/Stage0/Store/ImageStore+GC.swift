@@ -1,9 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import RktCommon
 
 /// What `imageGC` removed, and what it could not (gc carries on past single failures).
 public struct ImageGCResult: Sendable {
     public var removedTrees: [String] = []
     public var removedImages: [String] = []
+    /// Blobs a killed import moved into place without ever indexing them.
+    public var removedOrphans: [String] = []
     public var errors: [RktError] = []
 }
 
@@ -44,6 +49,7 @@ extension ImageStore {
         } catch {
             result.errors.append(RktError("cannot list images", cause: error))
         }
+        result.removedOrphans = removeOrphanBlobs(errors: &result.errors)
         do {
             // Trees of removed images that nobody references any more have gone above; reset
             // the size of images whose trees all went.
@@ -55,5 +61,41 @@ extension ImageStore {
             result.errors.append(RktError("cannot update tree sizes", cause: error))
         }
         return result
+    }
+
+    /// Removes blobs and manifests that have no index row: an import killed between moving its
+    /// blob into place and writing the row leaves one, invisible to every command but taking
+    /// space. The key lock serialises with an import still running: it holds the lock from
+    /// the rename until the row is written, so a key still without a row under the lock is dead.
+    func removeOrphanBlobs(errors: inout [RktError]) -> [String] {
+        var removed: [String] = []
+        let indexed: Set<String>
+        do { indexed = Set(try images().map(\.key)) } catch {
+            errors.append(RktError("cannot list images", cause: error))
+            return []
+        }
+        var candidates = Set<String>()
+        for base in ["\(casDir)/blob/sha512", "\(casDir)/imageManifest/sha512"] {
+            for shard in (try? StoreFS.listDirectory(base)) ?? [] {
+                for name in (try? StoreFS.listDirectory("\(base)/\(shard)")) ?? []
+                where name.hasPrefix("sha512-") && !indexed.contains(name) {
+                    candidates.insert(name)
+                }
+            }
+        }
+        for key in candidates.sorted() {
+            do {
+                let lock = try FileLock.keyFile(imageLockPath(key: key), .exclusive)
+                defer { _ = lock }
+                guard try imageInfo(key: key) == nil else { continue }
+                for p in [blobPath(key: key), manifestPath(key: key)] {
+                    if unlink(p) != 0, errno != ENOENT { throw RktError.errno("cannot remove", p) }
+                }
+                removed.append(key)
+            } catch {
+                errors.append(RktError("cannot remove unindexed image data \(key)", cause: error))
+            }
+        }
+        return removed
     }
 }

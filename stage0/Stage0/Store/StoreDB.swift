@@ -10,7 +10,28 @@ private var sqliteTransient: sqlite3_destructor_type { unsafeBitCast(-1, to: sql
 /// The image index (`cas/db/rkt.sqlite`). WAL mode plus a busy timeout make it safe for several
 /// rkt processes; every write runs in a `BEGIN IMMEDIATE` transaction.
 final class StoreDB {
-    static let schemaVersion: Int64 = 1
+    /// Version 1 is the first release's schema; each later version is one entry of `migrations`.
+    static var schemaVersion: Int64 { Int64(migrations.count) + 1 }
+
+    /// `migrations[n - 1]` takes a version-`n` database to version `n + 1` (rkt:
+    /// store/imagestore/migrate.go). Append only; never edit a released step.
+    static let migrations: [String] = [
+        // 1 → 2: image rm and gc delete remote rows by blob key; index it.
+        "CREATE INDEX IF NOT EXISTS remote_blobkey ON remote(blobkey);",
+    ]
+
+    /// The tables of schema version 1, as the first release created them.
+    static let schemaV1 = """
+        CREATE TABLE IF NOT EXISTS version(version INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS aciinfo(blobkey TEXT PRIMARY KEY, name TEXT NOT NULL,
+          importtime INTEGER NOT NULL, lastused INTEGER NOT NULL, latest INTEGER NOT NULL,
+          size INTEGER NOT NULL, treestoresize INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX IF NOT EXISTS aciinfo_name ON aciinfo(name);
+        CREATE TABLE IF NOT EXISTS labels(blobkey TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+          PRIMARY KEY(blobkey, name));
+        CREATE TABLE IF NOT EXISTS remote(aciurl TEXT PRIMARY KEY, sigurl TEXT, etag TEXT,
+          blobkey TEXT NOT NULL, cachemaxage INTEGER NOT NULL, downloadtime INTEGER NOT NULL);
+        """
     private let db: OpaquePointer
     let path: String
 
@@ -38,25 +59,31 @@ final class StoreDB {
                     usleep(50_000)
                 }
             }
-            try transaction {
-                try exec("""
-                    CREATE TABLE IF NOT EXISTS version(version INTEGER NOT NULL);
-                    CREATE TABLE IF NOT EXISTS aciinfo(blobkey TEXT PRIMARY KEY, name TEXT NOT NULL,
-                      importtime INTEGER NOT NULL, lastused INTEGER NOT NULL, latest INTEGER NOT NULL,
-                      size INTEGER NOT NULL, treestoresize INTEGER NOT NULL DEFAULT 0);
-                    CREATE INDEX IF NOT EXISTS aciinfo_name ON aciinfo(name);
-                    CREATE TABLE IF NOT EXISTS labels(blobkey TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
-                      PRIMARY KEY(blobkey, name));
-                    CREATE TABLE IF NOT EXISTS remote(aciurl TEXT PRIMARY KEY, sigurl TEXT, etag TEXT,
-                      blobkey TEXT NOT NULL, cachemaxage INTEGER NOT NULL, downloadtime INTEGER NOT NULL);
-                    """)
+            // Fast path for every run after the first: an up-to-date schema needs no write lock.
+            let current = try? query("SELECT version FROM version", []) { $0.int(0) }
+            if current?.first != StoreDB.schemaVersion { try transaction {
+                // A fresh database is created at version 1 and then migrated like an old one, so
+                // every store runs the same steps.
+                try exec(StoreDB.schemaV1)
                 let v = try query("SELECT version FROM version", []) { $0.int(0) }
-                if v.isEmpty {
-                    try run("INSERT INTO version VALUES (?)", [.int(StoreDB.schemaVersion)])
-                } else if let cur = v.first, cur > StoreDB.schemaVersion {
+                var cur: Int64
+                if let first = v.first {
+                    cur = first
+                } else {
+                    cur = 1
+                    try run("INSERT INTO version VALUES (?)", [.int(cur)])
+                }
+                guard cur <= StoreDB.schemaVersion else {
                     throw RktError("image database \(path) has schema version \(cur), newer than supported \(StoreDB.schemaVersion)")
                 }
-            }
+                while cur < StoreDB.schemaVersion {
+                    do { try exec(StoreDB.migrations[Int(cur) - 1]) } catch {
+                        throw RktError("cannot migrate image database \(path) from version \(cur) to \(cur + 1)", cause: error)
+                    }
+                    cur += 1
+                    try run("UPDATE version SET version = ?", [.int(cur)])
+                }
+            } }
         } catch {
             sqlite3_close(db)
             throw RktError("cannot initialize image database \(path)", cause: error)

@@ -6,8 +6,9 @@ import Crypto
 import RktCommon
 
 /// Reads a (possibly compressed) tar from an fd in one pass: libarchive's raw reader
-/// decompresses, every uncompressed byte is SHA-512'd and optionally copied to `copyFD`, and
-/// libarchive's tar reader parses those same bytes. Nothing is read twice.
+/// decompresses (on its own thread, see `TarInflater`), every uncompressed byte is SHA-512'd
+/// (unless `hashing` is off) and optionally copied to `copyFD`, and libarchive's tar reader
+/// parses those same bytes. Nothing is read twice.
 final class TarStream {
     enum Compression { case plain, gzip, bzip2, xz }
 
@@ -17,10 +18,13 @@ final class TarStream {
     private var prefix: [UInt8]
     private var prefixOff = 0
     private var raw: OpaquePointer?
+    private var inflater: TarInflater?
+    /// Set by `readSource`, which runs on the inflater's thread for compressed input.
+    private var sourceFailure: RktError?
+    private let hashing: Bool
     private var tar: OpaquePointer?
     private var hasher = SHA512()
     private let bufSize = 256 << 10
-    private let outBuf: UnsafeMutableRawPointer
     private let srcBuf: UnsafeMutableRawPointer
     private var copyFD: Int32 = -1
     private var copyPath = ""
@@ -36,11 +40,12 @@ final class TarStream {
         return nil
     }
 
-    /// `fd` stays owned by the caller. `copyTo` receives the uncompressed tar.
-    init(fd: Int32, source: String, copyTo: (fd: Int32, path: String)? = nil) throws {
+    /// `fd` stays owned by the caller. `copyTo` receives the uncompressed tar. `hashing: false`
+    /// skips the SHA-512 (rendering a blob whose ID is already known); `finish()` then returns "".
+    init(fd: Int32, source: String, copyTo: (fd: Int32, path: String)? = nil, hashing: Bool = true) throws {
         self.source = source
         self.srcFD = fd
-        outBuf = UnsafeMutableRawPointer.allocate(byteCount: bufSize, alignment: 16)
+        self.hashing = hashing
         srcBuf = UnsafeMutableRawPointer.allocate(byteCount: bufSize, alignment: 16)
         if let copyTo { copyFD = copyTo.fd; copyPath = copyTo.path }
         var head = [UInt8](repeating: 0, count: 512)
@@ -50,7 +55,7 @@ final class TarStream {
             if n < 0 {
                 if errno == EINTR { continue }
                 let e = RktError.errno("cannot read image", source)
-                outBuf.deallocate(); srcBuf.deallocate()
+                srcBuf.deallocate()
                 throw e
             }
             if n == 0 { break }
@@ -58,7 +63,7 @@ final class TarStream {
         }
         prefix = Array(head[0..<got])
         guard let c = TarStream.detect(prefix) else {
-            outBuf.deallocate(); srcBuf.deallocate()
+            srcBuf.deallocate()
             throw RktError("cannot read image \(source)", causes: ["unknown image filetype"])
         }
         compression = c
@@ -76,6 +81,12 @@ final class TarStream {
             guard archive_read_open(r, ctx, nil, srcReadCallback, nil) == ARCHIVE_OK else { throw archiveError(r, "cannot decompress image") }
             var e: OpaquePointer?
             guard archive_read_next_header(r, &e) == ARCHIVE_OK else { throw archiveError(r, "cannot decompress image") }
+            let source = source
+            inflater = TarInflater(raw: r, bufSize: bufSize) { [unowned self] a in
+                if let f = self.sourceFailure { return RktError("cannot decompress image \(source)", cause: f) }
+                let msg = archive_error_string(a).map { String(cString: $0) } ?? "decompression failed"
+                return RktError("cannot decompress image \(source)", causes: [msg])
+            }
         }
         guard let t = archive_read_new() else { throw RktError("cannot read image \(source)", causes: ["out of memory"]) }
         tar = t
@@ -85,14 +96,15 @@ final class TarStream {
     }
 
     deinit {
+        inflater?.stop()
         if let tar { archive_read_free(tar) }
         if let raw { archive_read_free(raw) }
-        outBuf.deallocate()
         srcBuf.deallocate()
     }
 
     private func archiveError(_ a: OpaquePointer, _ what: String) -> RktError {
         if let failure { return RktError("\(what) \(source)", cause: failure) }
+        if inflater == nil, let sourceFailure { return RktError("\(what) \(source)", cause: sourceFailure) }
         let msg = archive_error_string(a).map { String(cString: $0) } ?? "unknown archive error"
         return RktError("\(what) \(source)", causes: [msg])
     }
@@ -112,7 +124,7 @@ final class TarStream {
             let n = Glibc.read(srcFD, srcBuf, bufSize)
             if n < 0, errno == EINTR { continue }
             if n < 0 {
-                failure = RktError.errno("cannot read image", source)
+                sourceFailure = RktError.errno("cannot read image", source)
                 return -1
             }
             out.pointee = UnsafeRawPointer(srcBuf)
@@ -123,23 +135,24 @@ final class TarStream {
     /// Uncompressed bytes for the tar reader, hashed and copied on the way through.
     fileprivate func readTar(_ out: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
         var n: Int
-        if let raw {
-            n = archive_read_data(raw, outBuf, bufSize)
+        if let inflater {
+            n = inflater.read(out)
             if n < 0 {
-                let msg = archive_error_string(raw).map { String(cString: $0) } ?? "decompression failed"
-                failure = failure ?? RktError("cannot decompress image \(source)", causes: [msg])
+                failure = failure ?? inflater.failure ?? RktError("cannot decompress image \(source)")
                 return -1
             }
-            out.pointee = UnsafeRawPointer(outBuf)
         } else {
             var p: UnsafeRawPointer?
             n = readSource(&p)
-            if n < 0 { return -1 }
+            if n < 0 {
+                failure = failure ?? sourceFailure
+                return -1
+            }
             out.pointee = p
         }
         if n > 0, let p = out.pointee {
             let chunk = UnsafeRawBufferPointer(start: p, count: n)
-            hasher.update(bufferPointer: chunk)
+            if hashing { hasher.update(bufferPointer: chunk) }
             size += Int64(n)
             if copyFD >= 0 {
                 do { try StoreFS.writeAll(fd: copyFD, chunk, path: copyPath) } catch {
@@ -199,7 +212,7 @@ final class TarStream {
             if n == 0 { break }
         }
         if let failure { throw failure }
-        return StoreFS.hex(hasher.finalize())
+        return hashing ? StoreFS.hex(hasher.finalize()) : ""
     }
 }
 

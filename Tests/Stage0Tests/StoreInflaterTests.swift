@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import Stage0
+
+/// Compressed imports decompress on a thread of their own (`TarInflater`); these cases check
+/// that what the reader sees is still exactly the stream, and that failures surface once.
+@Suite("Image store: decompression on its own thread")
+struct StoreInflaterTests {
+    /// An image several times the inflater's buffer ring (8 x 256 KiB), so the producer has to
+    /// wait for the consumer many times over.
+    static func bigImage() -> TestTar {
+        var files: [String: String] = [:]
+        for i in 0..<40 {
+            // Incompressible-ish content keeps the gzip large too.
+            var rng = SystemRandomNumberGenerator()
+            files["data/f\(i)"] = String((0..<(200 << 10)).map { _ in Character(UnicodeScalar(UInt8.random(in: 33...126, using: &rng))) })
+        }
+        return StoreTest.aci("example.com/big", files: files)
+    }
+
+    @Test("a gzip image of many buffers imports to the key of its plain tar and extracts intact")
+    func bigGzip() throws {
+        let dir = try StoreTest.tempDir("inflate-big")
+        defer { StoreTest.cleanup(dir) }
+        let store = try ImageStore(dataDir: "\(dir)/data")
+        let tar = Self.bigImage().bytes
+        try StoreTest.write(tar, to: "\(dir)/big.aci")
+        #expect(try StoreTest.run("/usr/bin/gzip", ["-1", "-f", "\(dir)/big.aci"]) == 0)
+        let key = try store.importACI(path: "\(dir)/big.aci.gz").key
+        #expect(key == StoreTest.key(of: tar))
+        #expect(FileManager.default.contents(atPath: store.blobPath(key: key)) == Data(tar))
+    }
+
+    @Test("a truncated or corrupted gzip is refused, names the image, and leaves no temp file",
+          arguments: ["truncated", "corrupted"])
+    func brokenGzip(kind: String) throws {
+        let dir = try StoreTest.tempDir("inflate-\(kind)")
+        defer { StoreTest.cleanup(dir) }
+        let store = try ImageStore(dataDir: "\(dir)/data")
+        try StoreTest.write(Self.bigImage().bytes, to: "\(dir)/img.aci")
+        #expect(try StoreTest.run("/usr/bin/gzip", ["-1", "-f", "\(dir)/img.aci"]) == 0)
+        var gz = try #require(FileManager.default.contents(atPath: "\(dir)/img.aci.gz"))
+        if kind == "truncated" {
+            gz = gz.prefix(gz.count / 2)
+        } else {
+            for i in stride(from: gz.count / 3, to: gz.count / 3 + 4096, by: 7) { gz[i] ^= 0x5a }
+        }
+        try gz.write(to: URL(fileURLWithPath: "\(dir)/bad.aci.gz"))
+        do {
+            _ = try store.importACI(path: "\(dir)/bad.aci.gz")
+            Issue.record("a \(kind) gzip was imported")
+        } catch {
+            #expect("\(error)".contains("bad.aci.gz"), "\(error)")
+        }
+        #expect(try store.images().isEmpty)
+        #expect(StoreTest.list("\(dir)/data/cas/tmp").isEmpty)
+    }
+
+    @Test("a reader that stops early (an invalid layout) releases the inflater without hanging")
+    func earlyStop() throws {
+        let dir = try StoreTest.tempDir("inflate-stop")
+        defer { StoreTest.cleanup(dir) }
+        let store = try ImageStore(dataDir: "\(dir)/data")
+        var t = Self.bigImage()
+        // A stray top-level entry right after the manifest makes validation fail at once.
+        t.entries.insert(TestTar.Entry(name: "stray", kind: .file, data: Array("x".utf8)), at: 1)
+        try StoreTest.write(t.bytes, to: "\(dir)/stray.aci")
+        #expect(try StoreTest.run("/usr/bin/gzip", ["-1", "-f", "\(dir)/stray.aci"]) == 0)
+        #expect(throws: (any Error).self) { try store.importACI(path: "\(dir)/stray.aci.gz") }
+        #expect(try store.images().isEmpty)
+    }
+}

@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CArchive
+import Foundation
+import RktCommon
+
+/// Runs libarchive's decompressor on a thread of its own, a few buffers ahead of the reader, so
+/// that inflating a gzip/bzip2/xz image overlaps with hashing, copying and extracting it (the
+/// import benchmark compares against `tar -xzf`, which pipes gzip into tar the same way).
+///
+/// The producer owns the raw archive (and, through its read callback, the source fd) until it
+/// has finished; the consumer only sees filled buffers. Handing a buffer back frees its slot.
+final class TarInflater: @unchecked Sendable {
+    private let raw: OpaquePointer
+    private let bufSize: Int
+    private let slots: [UnsafeMutableRawPointer]
+    private let cond = NSCondition()
+    /// Filled buffers in order: slot index and length (0 = end, -1 = error).
+    private var filled: [(slot: Int, count: Int)] = []
+    private var free: [Int]
+    private var cancelled = false
+    private var running = true
+    private var error: RktError?
+    /// The slot the consumer is reading, returned to `free` on its next call.
+    private var lent: Int?
+    /// Builds the error when libarchive fails; runs on the producer thread.
+    private let describeFailure: (OpaquePointer) -> RktError
+
+    init(raw: OpaquePointer, bufSize: Int, depth: Int = 8, describeFailure: @escaping (OpaquePointer) -> RktError) {
+        self.raw = raw
+        self.bufSize = bufSize
+        self.describeFailure = describeFailure
+        slots = (0..<depth).map { _ in UnsafeMutableRawPointer.allocate(byteCount: bufSize, alignment: 16) }
+        free = Array(0..<depth)
+        let thread = Thread { [self] in produce() }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    deinit {
+        for s in slots { s.deallocate() }
+    }
+
+    private func produce() {
+        while true {
+            cond.lock()
+            while free.isEmpty && !cancelled { cond.wait() }
+            if cancelled {
+                running = false
+                cond.broadcast()
+                cond.unlock()
+                return
+            }
+            let slot = free.removeFirst()
+            cond.unlock()
+
+            let n = archive_read_data(raw, slots[slot], bufSize)
+            let failure = n < 0 ? describeFailure(raw) : nil
+
+            cond.lock()
+            filled.append((slot, n < 0 ? -1 : n))
+            if let failure { error = failure }
+            let done = n <= 0
+            if done { running = false }
+            cond.broadcast()
+            cond.unlock()
+            if done { return }
+        }
+    }
+
+    /// The next chunk of uncompressed bytes: a count > 0 with `out` set, 0 at the end, -1 on a
+    /// failure (then `failure` says why).
+    func read(_ out: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
+        cond.lock()
+        defer { cond.unlock() }
+        if let slot = lent {
+            free.append(slot)
+            lent = nil
+            cond.broadcast()
+        }
+        while filled.isEmpty { cond.wait() }
+        let (slot, n) = filled[0]
+        if n <= 0 { return n }  // leave the end/error marker for later calls
+        filled.removeFirst()
+        lent = slot
+        out.pointee = UnsafeRawPointer(slots[slot])
+        return n
+    }
+
+    var failure: RktError? {
+        cond.lock()
+        defer { cond.unlock() }
+        return error
+    }
+
+    /// Stops the producer and waits for it, so the raw archive and the source fd can be
+    /// released safely (the reader may give up half-way through a bad image).
+    func stop() {
+        cond.lock()
+        cancelled = true
+        cond.broadcast()
+        while running { cond.wait() }
+        cond.unlock()
+    }
+}
