@@ -115,6 +115,34 @@ struct MountPlanTests {
         #expect(steps.contains(.bind(source: "/pod/sharedVolumes/app-cache", target: "/var/cache", recursive: false, readOnly: false)))
     }
 
+    @Test("an image mount point takes the pod volume of its name; a RuntimeApp mount at its path wins")
+    func mountPointsByName() throws {
+        let data = MountPoint(name: "data", path: "/var/data", readOnly: true)
+        let logs = MountPoint(name: "logs", path: "/var/log", readOnly: false)
+        let vols = [Volume.host("data", source: "/srv/data"), Volume.host("logs", source: "/srv/logs"),
+                    Volume.host("other", source: "/srv/other", readOnly: false)]
+        let steps = try MountPlan.plan(input(app([("other", "/var/log")], mountPoints: [data, logs]), vols))
+        #expect(steps.contains(.bind(source: "/srv/data", target: "/var/data", recursive: true, readOnly: true)))
+        #expect(steps.contains(.bind(source: "/srv/other", target: "/var/log", recursive: true, readOnly: false)))
+        #expect(!steps.contains { if case .bind("/srv/logs", _, _, _) = $0 { return true } else { return false } })
+        #expect(MountPlan.implicitVolumes(app([], mountPoints: [data]), volumes: vols).isEmpty)
+    }
+
+    @Test("/dev/console comes from the console source; /proc/sys is read-only except a private netns's net")
+    func consoleAndProcSys() throws {
+        var i = input(app([]), [])
+        i.consoleSource = "/dev/pts/7"
+        i.privateNetwork = true
+        let steps = try MountPlan.plan(i)
+        #expect(steps.contains(.bind(source: "/dev/pts/7", target: "/dev/console", recursive: false, readOnly: false)))
+        let ro = steps.firstIndex(of: .readOnly(target: "/proc/sys"))
+        let rw = steps.firstIndex(of: .writable(target: "/proc/sys/net"))
+        #expect(ro != nil && rw != nil && ro! < rw!)
+        let host = try MountPlan.plan(input(app([]), []))
+        #expect(host.contains(.readOnly(target: "/proc/sys")) && !host.contains(.writable(target: "/proc/sys/net")))
+        #expect(host.contains(.bind(source: "/dev/null", target: "/dev/console", recursive: false, readOnly: false)))
+    }
+
     @Test("a mount naming a missing volume is an error")
     func missingVolume() {
         #expect(throws: RktError.self) { try MountPlan.plan(input(app([("nope", "/x")]), [])) }

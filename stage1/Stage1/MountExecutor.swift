@@ -44,6 +44,12 @@ public enum MountExecutor {
             let dst = PathUtil.join(rootfs, t)
             guard FileSystem.exists(dst) else { return }
             try Mounts.bind(dst, dst, recursive: false, readOnly: true)
+        case let .writable(t):
+            let dst = PathUtil.join(rootfs, t)
+            guard FileSystem.exists(dst) else { return }
+            // A bind inherits the read-only flag of the mount it comes from: remount it writable.
+            try Mounts.bind(dst, dst)
+            try Mounts.remountWritable(dst)
         case let .hide(t):
             let dst = PathUtil.join(rootfs, t)
             guard let st = try FileSystem.statIfExists(dst) else { return }
