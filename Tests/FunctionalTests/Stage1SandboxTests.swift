@@ -146,6 +146,33 @@ struct Stage1SandboxTests {
         #expect(r.stdout.contains("kallsyms=0:0") && r.stdout.contains("procsys=writable"), "\(r)")
     }
 
+    @Test("with a netns of its own the pod may configure its /proc/sys/net, the rest of /proc/sys stays read-only")
+    func privateNetworkSysctls() throws {
+        let env = try Stage1FullTests.fullEnv()
+        defer { env.cleanup() }
+        let img = try TestImages.busybox()
+        // Writes back the value read: harmless wherever it lands.
+        let script = "v=$(cat /proc/sys/net/ipv4/ip_forward); echo $v > /proc/sys/net/ipv4/ip_forward && echo net=rw; "
+            + Self.writeOwnHostname
+        let r = env.run(["--net=none", img, "--caps-retain=CAP_NET_ADMIN", "--exec=/bin/sh", "--", "-c", script])
+        #expect(r.exit == 0, "\(r)")
+        #expect(r.stdout.contains("net=rw") && r.stdout.contains("procsys=readonly"), "\(r)")
+    }
+
+    @Test("an interactive pod's /dev/console is the terminal rkt runs on")
+    func interactiveConsole() throws {
+        let env = try Stage1FullTests.fullEnv()
+        defer { env.cleanup() }
+        let img = try TestImages.inspect()
+        let p = try env.spawnPty(["run", env.stage1Flag, "--interactive", "--net=host", img, "--exec=/inspect", "--",
+                                  "--list-dir=/dev", "--print-msg=listed"])
+        #expect(p.expect("listed"), "\(p.wait())")
+        let r = p.wait()
+        #expect(r.exit == 0, "\(r)")
+        // A Unix98 pty slave: major 136…143.
+        #expect(r.output.range(of: #"console c 1(3[6-9]|4[0-3]):\d+"#, options: .regularExpression) != nil, "\(r)")
+    }
+
     @Test("/etc/hostname, /etc/hosts, /etc/resolv.conf and /etc/mtab are provided")
     func etcFiles() throws {
         let env = try Stage1FullTests.fullEnv()
@@ -161,6 +188,10 @@ struct Stage1SandboxTests {
         #expect(r.stdout.contains("nameserver 192.0.2.53"), "\(r)")
         #expect(r.stdout.contains("search example.test"), "\(r)")
         #expect(r.stdout.contains("mtab=1"), "\(r)")
+        // An image with its own /etc/hosts keeps it.
+        let own = try TestImages.busybox(files: ["etc/hosts": "192.0.2.7 own-hosts\n"])
+        let kept = env.run(["--net=host", own, "--exec=/bin/cat", "--", "/etc/hosts"])
+        #expect(kept.stdout == "192.0.2.7 own-hosts\n", "\(kept)")
     }
 
     @Test("the app environment has AC_APP_NAME, the executor defaults and the manifest's variables")
