@@ -23,7 +23,7 @@ struct Stage1IsolatorTests {
         return Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
     }
 
-    @Test("--cpu and --cpu-shares land in the app's cgroup; an image's cpu-shares isolator too")
+    @Test("--cpu and --cpu-shares land in the app's cgroup, and so do the image's resource and cpu-shares isolators")
     func cpu() throws {
         let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
@@ -32,10 +32,15 @@ struct Stage1IsolatorTests {
         #expect(r.exit == 0, "\(r)")
         #expect(r.stdout.contains("CPU Quota: 300\n"), "\(r)")
         #expect(r.stdout.contains("CPU Shares: 512"), "\(r)")
-        let image = try Self.inspect(env, ["--print-cpushares"], flags: ["--caps-retain=CAP_SYS_PTRACE"]) {
+        // Without flags the image's isolators apply: rkt-inspect's resource/cpu 800m and
+        // resource/memory 25Mi, plus a cpu-shares one.
+        let image = try Self.inspect(env, ["--print-cpuquota", "--print-cpushares", "--print-memorylimit"],
+                                     flags: ["--caps-retain=CAP_SYS_PTRACE"]) {
             $0.addIsolator("os/linux/cpu-shares", .number(2048))
         }
+        #expect(image.stdout.contains("CPU Quota: 800\n"), "\(image)")
         #expect(image.stdout.contains("CPU Shares: 2048"), "\(image)")
+        #expect(image.stdout.contains("Memory Limit: 26214400"), "\(image)")
     }
 
     @Test("--memory is enforced: an app allocating beyond it is killed, below it runs")

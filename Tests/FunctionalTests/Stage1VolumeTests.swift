@@ -147,6 +147,31 @@ struct Stage1VolumeTests {
         }
     }
 
+    /// busybox with one more symlink `at` → `target` in its rootfs.
+    static func busyboxWithLink(_ env: RktTestEnv, _ at: String, to target: String) throws -> String {
+        let root = env.tmpDir + "/img/rootfs"
+        try FileManager.default.createDirectory(atPath: env.tmpDir + "/img", withIntermediateDirectories: true)
+        try mustRun("/bin/cp", ["-a", try ImageCache.shared.busyboxRootfs(), root])
+        try FileManager.default.createSymbolicLink(atPath: root + "/" + at, withDestinationPath: target)
+        return try TestImages.build(manifest: TestImages.busyboxManifest(), rootfs: root)
+    }
+
+    @Test("an image whose /proc is a symlink to a host path gets /proc and its masks inside the rootfs")
+    func symlinkedProc() throws {
+        let env = try Stage1FullTests.fullEnv()
+        defer { env.cleanup() }
+        let victim = env.tmpDir + "/victim"
+        try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: true)
+        let img = try Self.busyboxWithLink(env, "proc", to: victim)
+        let r = env.run(["--net=host", img, "--exec=/bin/sh", "--", "-c",
+                         "cat /proc/1/comm; grep -E ' \(victim)/sys ' /proc/self/mountinfo | cut -d' ' -f6"])
+        #expect(r.exit == 0, "\(r)")
+        #expect(r.stdout.hasPrefix("pod-init\n"), "\(r)")
+        #expect(r.stdout.hasSuffix("\nro,nosuid,nodev,noexec,relatime\n"), "/proc/sys is masked where /proc really is: \(r)")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: victim)) ?? ["?"]
+        #expect(left.isEmpty, "the host path the link names is untouched: \(left)")
+    }
+
     @Test("a symlink in the image at a mount target is resolved inside the app rootfs, never on the host",
           arguments: ["abs", "rel", "dotdot"])
     func symlinkedMountTarget(kind: String) throws {
@@ -156,17 +181,13 @@ struct Stage1VolumeTests {
         try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: true)
         let src = try Self.hostDir(env, "payload")
         // An image whose /link points at the victim's host path, absolutely or through `..`s.
-        let root = env.tmpDir + "/img/rootfs"
-        try FileManager.default.createDirectory(atPath: env.tmpDir + "/img", withIntermediateDirectories: true)
-        try mustRun("/bin/cp", ["-a", try ImageCache.shared.busyboxRootfs(), root])
         let target: String
         switch kind {
         case "abs": target = victim
         case "rel": target = String(repeating: "../", count: 12) + String(victim.dropFirst())
         default: target = "/../../.." + victim
         }
-        try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: target)
-        let img = try TestImages.build(manifest: TestImages.busyboxManifest(), rootfs: root)
+        let img = try Self.busyboxWithLink(env, "link", to: target)
         let r = env.run(["--net=host", "--volume=p,kind=host,source=\(src)", "--mount=volume=p,target=/link/sub",
                          img, "--exec=/bin/sh", "--", "-c", "cat /link/sub/file; echo; echo landed > /link/sub/mark"])
         #expect(r.exit == 0, "\(r)")
