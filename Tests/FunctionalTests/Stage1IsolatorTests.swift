@@ -148,6 +148,34 @@ struct Stage1IsolatorTests {
         #expect(image.stdout.contains("syscall getcwd: not a directory"), "\(image)")
     }
 
+    @Test("the image's no-new-privileges isolator applies to a root app")
+    func noNewPrivilegesIsolator() throws {
+        let env = try Stage1FullTests.fullEnv()
+        defer { env.cleanup() }
+        let r = try Self.inspect(env, ["--print-no-new-privs"]) { $0.addIsolator("os/linux/no-new-privileges", .bool(true)) }
+        #expect(r.exit == 0, "\(r)")
+        #expect(r.stdout.contains("no_new_privs: 1"), "\(r)")
+    }
+
+    @Test("a bad seccomp group, errno or capability in the image stops the pod with one clear line and exit 254",
+          arguments: [("seccomp-group", "@nope/group"), ("errno", "EBOGUS"), ("capability", "CAP_BOGUS")])
+    func badIsolators(kind: String, value: String) throws {
+        let env = try Stage1FullTests.fullEnv()
+        defer { env.cleanup() }
+        let r = try Self.inspect(env, ["--print-msg=should-not-run"]) { m in
+            switch kind {
+            case "seccomp-group": m.setSeccomp(mode: "retain", set: [value])
+            case "errno": m.setSeccomp(mode: "remove", set: ["uname"], errno: value)
+            default: m.retainCapabilities([value])
+            }
+        }
+        #expect(r.exit == 254, "\(r)")
+        #expect(!r.stdout.contains("should-not-run"), "\(r)")
+        // stage0 already rejects an unknown capability when importing the image; stage1 the rest.
+        let prefix = kind == "capability" ? "run: " : "stage1: "
+        #expect(r.stderr.split(separator: "\n").contains { $0.hasPrefix(prefix) && $0.contains(value) }, "\(r)")
+    }
+
     @Test("--oom-score-adj and the image's oom-score-adj isolator set /proc/self/oom_score_adj")
     func oomScoreAdj() throws {
         let env = try Stage1FullTests.fullEnv()

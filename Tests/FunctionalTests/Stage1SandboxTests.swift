@@ -188,6 +188,10 @@ struct Stage1SandboxTests {
         #expect(r.stdout.contains("nameserver 192.0.2.53"), "\(r)")
         #expect(r.stdout.contains("search example.test"), "\(r)")
         #expect(r.stdout.contains("mtab=1"), "\(r)")
+        // --hosts-entry=host and --dns=host give the host's files.
+        let host = env.run(["--net=host", "--hosts-entry=host", "--dns=host", img, "--exec=/bin/cat", "--", "/etc/hosts", "/etc/resolv.conf"])
+        let hostFiles = try String(contentsOfFile: "/etc/hosts", encoding: .utf8) + String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)
+        #expect(host.exit == 0 && host.stdout == hostFiles, "\(host)")
         // An image with its own /etc/hosts keeps it.
         let own = try TestImages.busybox(files: ["etc/hosts": "192.0.2.7 own-hosts\n"])
         let kept = env.run(["--net=host", own, "--exec=/bin/cat", "--", "/etc/hosts"])
