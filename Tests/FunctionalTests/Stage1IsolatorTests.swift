@@ -219,6 +219,15 @@ struct Stage1IsolatorTests {
         let img = try TestImages.busybox()
         let flags = env.run(["--net=host", img, "--user=user", "--group=user", "--exec=/bin/id"])
         #expect(flags.stdout.contains("uid=1000(user) gid=1000(user)"), "\(flags)")
+        // A path names its owner and group (appc), looked up inside the image: an image whose
+        // /home/user keeps its owner 1000:1000 (the test images are otherwise root-owned).
+        let work = env.tmpDir + "/owned"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try TestImages.busyboxManifest().serialized.write(toFile: work + "/manifest", atomically: false, encoding: .utf8)
+        try mustRun("/bin/cp", ["-a", try ImageCache.shared.busyboxRootfs(), work + "/rootfs"])
+        try mustRun("/bin/tar", ["--numeric-owner", "-cf", work + ".aci", "-C", work, "manifest", "rootfs"])
+        let owner = env.run(["--net=host", work + ".aci", "--user=/home/user", "--group=/home/user", "--exec=/bin/id"])
+        #expect(owner.stdout.contains("uid=1000(user) gid=1000(user)"), "\(owner)")
         let missing = try Self.inspect(env, ["--print-user"], flags: ["--user=nobody-here"])
         #expect(missing.exit != 0 && missing.output.contains("nobody-here"), "\(missing)")
     }

@@ -79,6 +79,29 @@ struct AppEnvironmentTests {
                         "SHELL=/bin/sh", "USER=root", "LOGNAME=root"])
         #expect(AppEnvironment.parseFile(AppEnvironment.file(env)) == env)
     }
+
+    @Test("user and group may be numbers, names in the image, or paths whose owner counts, unshifted")
+    func credentials() throws {
+        let tmp = try FlyTempDir()
+        defer { tmp.cleanup() }
+        let root = tmp.sub("rootfs")
+        try FileSystem.mkdirAll(root + "/etc")
+        try FileIO.writeFile(root + "/etc/passwd", "web:x:33:33::/:/bin/sh\n")
+        try FileIO.writeFile(root + "/etc/group", "www:x:44:\n")
+        try FileIO.writeFile(root + "/owned", "")
+        try FileSystem.chown(root + "/owned", uid: 100_005, gid: 100_007)
+        // A link climbing out of the rootfs is followed inside it (on the host /owned is missing).
+        try FileSystem.symlink(target: "/../../../owned", at: root + "/owned-link")
+        let named = try AppEnvironment.credentials(rootfs: root, user: "web", group: "www", supplementary: [5])
+        #expect(named == Credentials(uid: 33, gid: 44, groups: [5]))
+        let owner = try AppEnvironment.credentials(rootfs: root, user: "/owned", group: "/owned", supplementary: [])
+        #expect(owner.uid == 100_005 && owner.gid == 100_007)
+        let shifted = try AppEnvironment.credentials(rootfs: root, user: "/owned", group: "/owned", supplementary: [], idShift: 100_000)
+        #expect(shifted.uid == 5 && shifted.gid == 7)
+        #expect(try AppEnvironment.credentials(rootfs: root, user: "/owned-link", group: "0", supplementary: []).uid == 100_005)
+        #expect(throws: RktError.self) { try AppEnvironment.credentials(rootfs: root, user: "/missing", group: "0", supplementary: []) }
+        #expect(throws: RktError.self) { try AppEnvironment.credentials(rootfs: root, user: "nobody", group: "0", supplementary: []) }
+    }
 }
 
 @Suite("stage1 mount planning")

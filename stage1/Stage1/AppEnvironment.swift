@@ -27,32 +27,47 @@ public enum AppEnvironment {
         text.split(separator: "\n").map(String.init).filter { $0.contains("=") }
     }
 
-    /// Resolves `user`/`group` (numbers, or names looked up in the image's /etc/passwd and
-    /// /etc/group) to credentials; supplementary groups are the app's `supplementaryGIDs`.
-    public static func credentials(rootfs: String, user: String, group: String, supplementary: [Int]) throws -> Credentials {
-        // Names are looked up in the image's files, resolved in-root so a symlink cannot escape.
+    /// Resolves `user`/`group` to credentials as appc allows them: a number, an absolute path
+    /// whose owner (uid) or group (gid) is taken, or a name looked up in the image's /etc/passwd
+    /// and /etc/group (rkt: pkg/user NumericIDs, IDsFromStat, IDsFromEtc). Paths and files are
+    /// resolved in-root, so a symlink cannot escape. `idShift` is the `--private-users` shift the
+    /// rootfs owners carry. Supplementary groups are the app's `supplementaryGIDs`.
+    public static func credentials(rootfs: String, user: String, group: String, supplementary: [Int],
+                                   idShift: UInt32 = 0) throws -> Credentials {
         // (Not via UserDatabase.passwd(root:): its openat2 call currently fails with EINVAL.)
         func read(_ file: String) throws -> String {
             try FileIO.readString(try SecurePath.hostPath(root: rootfs, path: file))
         }
+        func owner(_ path: String) throws -> FileStat {
+            try FileSystem.stat(try SecurePath.hostPath(root: rootfs, path: path))
+        }
+        func unshift(_ id: UInt32) -> UInt32 { id >= idShift ? id - idShift : id }
         let uid: UInt32
-        if let n = UInt32(user) { uid = n } else {
-            do {
+        do {
+            if let n = UInt32(user) {
+                uid = n
+            } else if user.hasPrefix("/") {
+                uid = unshift(UInt32(try owner(user).uid))
+            } else {
                 guard let e = UserDatabase.parsePasswd(try read("/etc/passwd")).first(where: { $0.name == user }) else {
                     throw RktError("user \"\(user)\" not found in \(PathUtil.join(rootfs, "etc/passwd"))")
                 }
                 uid = e.uid
-            } catch { throw RktError("invalid user \"\(user)\"", cause: error) }
-        }
+            }
+        } catch { throw RktError("invalid user \"\(user)\"", cause: error) }
         let gid: UInt32
-        if let n = UInt32(group) { gid = n } else {
-            do {
+        do {
+            if let n = UInt32(group) {
+                gid = n
+            } else if group.hasPrefix("/") {
+                gid = unshift(UInt32(try owner(group).gid))
+            } else {
                 guard let e = UserDatabase.parseGroup(try read("/etc/group")).first(where: { $0.name == group }) else {
                     throw RktError("group \"\(group)\" not found in \(PathUtil.join(rootfs, "etc/group"))")
                 }
                 gid = e.gid
-            } catch { throw RktError("invalid group \"\(group)\"", cause: error) }
-        }
+            }
+        } catch { throw RktError("invalid group \"\(group)\"", cause: error) }
         return Credentials(uid: uid, gid: gid, groups: supplementary.map { UInt32(truncatingIfNeeded: $0) })
     }
 
