@@ -35,39 +35,27 @@ public enum AppEnvironment {
     public static func credentials(rootfs: String, user: String, group: String, supplementary: [Int],
                                    idShift: UInt32 = 0) throws -> Credentials {
         // (Not via UserDatabase.passwd(root:): its openat2 call currently fails with EINVAL.)
-        func read(_ file: String) throws -> String {
-            try FileIO.readString(try SecurePath.hostPath(root: rootfs, path: file))
-        }
-        func owner(_ path: String) throws -> FileStat {
-            try FileSystem.stat(try SecurePath.hostPath(root: rootfs, path: path))
-        }
-        func unshift(_ id: UInt32) -> UInt32 { id >= idShift ? id - idShift : id }
-        let uid: UInt32
-        do {
-            if let n = UInt32(user) {
-                uid = n
-            } else if user.hasPrefix("/") {
-                uid = unshift(UInt32(try owner(user).uid))
-            } else {
-                guard let e = UserDatabase.parsePasswd(try read("/etc/passwd")).first(where: { $0.name == user }) else {
-                    throw RktError("user \"\(user)\" not found in \(PathUtil.join(rootfs, "etc/passwd"))")
+        func resolve(_ value: String, _ what: String, _ file: String, owner: (FileStat) -> UInt32,
+                     byName: (String) -> UInt32?) throws -> UInt32 {
+            do {
+                if let n = UInt32(value) { return n }
+                if value.hasPrefix("/") {
+                    let id = owner(try FileSystem.stat(try SecurePath.hostPath(root: rootfs, path: value)))
+                    return id >= idShift ? id - idShift : id
                 }
-                uid = e.uid
-            }
-        } catch { throw RktError("invalid user \"\(user)\"", cause: error) }
-        let gid: UInt32
-        do {
-            if let n = UInt32(group) {
-                gid = n
-            } else if group.hasPrefix("/") {
-                gid = unshift(UInt32(try owner(group).gid))
-            } else {
-                guard let e = UserDatabase.parseGroup(try read("/etc/group")).first(where: { $0.name == group }) else {
-                    throw RktError("group \"\(group)\" not found in \(PathUtil.join(rootfs, "etc/group"))")
+                let text = try FileIO.readString(try SecurePath.hostPath(root: rootfs, path: file))
+                guard let id = byName(text) else {
+                    throw RktError("\(what) \"\(value)\" not found in \(PathUtil.join(rootfs, file))")
                 }
-                gid = e.gid
-            }
-        } catch { throw RktError("invalid group \"\(group)\"", cause: error) }
+                return id
+            } catch { throw RktError("invalid \(what) \"\(value)\"", cause: error) }
+        }
+        let uid = try resolve(user, "user", "/etc/passwd", owner: { UInt32($0.uid) }) { text in
+            UserDatabase.parsePasswd(text).first { $0.name == user }?.uid
+        }
+        let gid = try resolve(group, "group", "/etc/group", owner: { UInt32($0.gid) }) { text in
+            UserDatabase.parseGroup(text).first { $0.name == group }?.gid
+        }
         return Credentials(uid: uid, gid: gid, groups: supplementary.map { UInt32(truncatingIfNeeded: $0) })
     }
 
