@@ -50,7 +50,11 @@ public enum Mounts {
         if readOnly {
             try remountReadOnly(target, bindFlags: flags)
             if recursive {
-                for sub in MountInfo.under(target, in: try MountInfo.read()) where sub.mountPoint != PathUtil.clean(target) {
+                // Shadowed submounts cannot be reached by path, neither to remount nor to use.
+                let table = try MountInfo.read()
+                let hidden = MountInfo.shadowed(table)
+                for sub in MountInfo.under(target, in: table)
+                where sub.mountPoint != PathUtil.clean(target) && !hidden.contains(sub.id) {
                     try remountReadOnly(sub.mountPoint, bindFlags: flags)
                 }
             }
