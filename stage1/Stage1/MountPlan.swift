@@ -92,19 +92,22 @@ public enum MountPlan {
             guard let vol = volumes.first(where: { $0.name == m.volume }) else {
                 throw RktError("no volume named \(m.volume) for app \(app.name)")
             }
-            // A RuntimeApp mount names either a path or, in older manifests, a mount point.
-            let path = app.app.mountPoints.first { $0.name == m.path }?.path ?? m.path
+            let path = target(of: m, in: app)
             let mpReadOnly = app.app.mountPoints.first { $0.name == m.volume || $0.path == path }?.readOnly ?? false
             out.append(AppMount(volume: vol, path: path, readOnly: vol.readOnly ?? mpReadOnly))
         }
         return out + mountPointMounts(app, volumes: volumes).map(\.mount)
     }
 
+    /// A RuntimeApp mount's in-root path: its `path`, or, in older manifests naming a mount
+    /// point there, that mount point's path.
+    static func target(of m: Mount, in app: RuntimeAppSpec) -> String {
+        app.app.mountPoints.first { $0.name == m.path }?.path ?? m.path
+    }
+
     /// The mounts the image's mount points add on their own (see `appMounts`).
     static func mountPointMounts(_ app: RuntimeAppSpec, volumes: [Volume]) -> [(mount: AppMount, implicit: Bool)] {
-        let covered = Set(app.mounts.map { m in
-            PathUtil.clean(app.app.mountPoints.first { $0.name == m.path }?.path ?? m.path)
-        })
+        let covered = Set(app.mounts.map { PathUtil.clean(target(of: $0, in: app)) })
         return app.app.mountPoints.compactMap { mp in
             if covered.contains(PathUtil.clean(mp.path)) { return nil }
             if let vol = volumes.first(where: { $0.name == mp.name }) {
