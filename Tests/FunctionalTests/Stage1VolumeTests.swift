@@ -49,6 +49,18 @@ struct Stage1VolumeTests {
         if readOnly { #expect(r.stderr.lowercased().contains("read-only file system"), "\(r)") }
     }
 
+    @Test("a host file volume lands on a file, and missing parents of a target are created in the image")
+    func fileVolumeAndDeepTarget() throws {
+        let env = try Stage1FullTests.fullEnv()
+        defer { env.cleanup() }
+        let dir = try Self.hostDir(env, "conf", content: "setting=1")
+        let r = try Self.sh(env, ["--volume=conf,kind=host,source=\(dir)/file,readOnly=true", "--mount=volume=conf,target=/etc/app.conf",
+                                  "--volume=deep,kind=empty,readOnly=false", "--mount=volume=deep,target=/new/deep/dir"],
+                            "cat /etc/app.conf; echo; [ -f /etc/app.conf ] && echo conf=file; echo x > /new/deep/dir/x && echo deep=rw")
+        #expect(r.exit == 0, "\(r)")
+        #expect(r.stdout.contains("setting=1") && r.stdout.contains("conf=file") && r.stdout.contains("deep=rw"), "\(r)")
+    }
+
     @Test("a mount below a host volume is visible in the pod only when the volume is recursive",
           arguments: [true, false])
     func recursiveHostVolume(recursive: Bool) throws {
