@@ -15,9 +15,6 @@ struct Stage1SandboxTests {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/" + ns)) ?? "host-\(ns)-unknown"
     }
 
-    /// `key=value` lines printed by a shell script into a dictionary.
-    static func values(_ out: String) -> [String: String] { parseKeyValues(out) }
-
     @Test("the pod has its own pid, uts, ipc and mount namespaces with pod-init as pid 1")
     func namespaces() throws {
         let env = try Stage1FullTests.fullEnv()
@@ -27,7 +24,7 @@ struct Stage1SandboxTests {
             + "echo comm1=$(cat /proc/1/comm); echo self=$$; echo hostname=$(hostname)"
         let r = env.run(["--net=host", "--hostname=sandbox-host", img, "--exec=/bin/sh", "--", "-c", script])
         #expect(r.exit == 0, "\(r)")
-        let v = Self.values(r.stdout)
+        let v = parseKeyValues(r.stdout)
         for ns in ["pid", "uts", "ipc", "mnt"] {
             #expect(v[ns] != nil && v[ns] != Self.hostNamespace(ns), "\(ns): \(r)")
         }
@@ -127,7 +124,7 @@ struct Stage1SandboxTests {
         for p in Self.readOnlyPaths { #expect(readOnly(p), "\(p) read-only: \(r)") }
         for f in Self.hiddenFiles { #expect(r.stdout.contains("hidden \(f) 1:3 0\n"), "\(f) is /dev/null: \(r)") }
         for d in Self.hiddenDirs { #expect(r.stdout.contains("hidden \(d) 0\n") && readOnly(d), "\(d) is an empty read-only dir: \(r)") }
-        let v = Self.values(r.stdout)
+        let v = parseKeyValues(r.stdout)
         #expect(v["sys"] == "readonly" && v["procsys"] == "readonly", "\(r)")
         #expect(v["pid1"] == "pod-init", "\(r)")
     }
@@ -205,7 +202,7 @@ struct Stage1SandboxTests {
         let bare = try TestImages.busybox { $0.app?.environment = [] }
         let r = env.run(["--net=host", "--set-env=FROM_FLAG=flag", bare, "--name=envapp", "--exec=/bin/env"])
         #expect(r.exit == 0, "\(r)")
-        let v = Self.values(r.stdout)
+        let v = parseKeyValues(r.stdout)
         #expect(v["AC_APP_NAME"] == "envapp", "\(r)")
         #expect(v["PATH"] == "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "\(r)")
         #expect(v["HOME"] == "/root" && v["USER"] == "root" && v["LOGNAME"] == "root" && v["SHELL"] == "/bin/sh", "\(r)")
@@ -213,7 +210,7 @@ struct Stage1SandboxTests {
         // The image's own variables win over the defaults.
         let img = try TestImages.busybox { $0.setEnv("HOME", "/home/app"); $0.setEnv("IMAGE_VAR", "image") }
         let own = env.run(["--net=host", img, "--exec=/bin/env"])
-        let o = Self.values(own.stdout)
+        let o = parseKeyValues(own.stdout)
         #expect(o["HOME"] == "/home/app" && o["IMAGE_VAR"] == "image", "\(own)")
         #expect(o["PATH"] == "/bin:/usr/bin:/sbin:/usr/sbin", "\(own)")
         #expect(o["AC_APP_NAME"] == "rkt-busybox", "\(own)")
