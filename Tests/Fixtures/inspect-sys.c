@@ -119,6 +119,15 @@ void print_caps(int pid, const char *suffix) {
     }
 }
 
+/* True when the comma-separated v1 controller list `ctrls` names `controller` exactly (not
+ * "cpuset" for "cpu"). */
+static int has_controller(const char *ctrls, const char *controller) {
+    size_t n = strlen(controller);
+    for (const char *p = ctrls; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (strncmp(p, controller, n) == 0 && (p[n] == ',' || p[n] == 0)) return 1;
+    return 0;
+}
+
 /* This process's cgroup path: the v2 entry ("0::/x"), else the v1 line naming `controller`. */
 static char *own_cgroup(const char *controller) {
     int err = 0;
@@ -130,8 +139,8 @@ static char *own_cgroup(const char *controller) {
         char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
         if (!c2) continue;
         *c2 = 0;
-        const char *ctrls = c1 + 1;
-        if ((controller && strstr(ctrls, controller)) || (!controller && *ctrls == 0)) {
+        char *ctrls = c1 + 1;
+        if ((controller && has_controller(ctrls, controller)) || (!controller && *ctrls == 0)) {
             found = strdup(c2 + 1);
             break;
         }

@@ -52,7 +52,8 @@ static struct flag flags[] = {
     {"print-gwv6", STR}, {"print-hostname", BOOL}, {"print-pid", BOOL}, {"print-ppid", BOOL},
     {"print-seccomp-mode", BOOL}, {"print-mountinfo", BOOL}, {"serve-http", STR},
     {"serve-http-timeout", INT, 0, 30}, {"get-http", STR}, {"print-iface-count", BOOL},
-    {"print-app-annotation", STR}, {"check-mountns", BOOL}, {"sleep", INT}, {"exit-code", INT},
+    {"print-app-annotation", STR}, {"check-mountns", BOOL}, {"list-dir", STR}, {"alloc-mb", INT}, {"syscall", STR},
+    {"sleep", INT}, {"exit-code", INT},
     {NULL, BOOL},
 };
 
@@ -363,6 +364,9 @@ int main(int argc, char **argv) {
         if (strcmp(self, one) == 0) die(254, "check-mountns: IDENTICAL\n");
         printf("check-mountns: DIFFERENT\n");
     }
+    if (str("list-dir")) list_dir(str("list-dir"));
+    if (num("alloc-mb") > 0) alloc_mb(num("alloc-mb"));
+    if (str("syscall")) call_syscall(str("syscall"));
     if (num("sleep") > 0) sleep((unsigned)num("sleep"));
     return (int)num("exit-code");
 }

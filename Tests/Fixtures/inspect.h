@@ -18,6 +18,11 @@ void print_ns(const char *ns, const char *label);
 void print_status_field(const char *field, const char *label);
 void sha1_hex(const unsigned char *data, size_t len, char out[41]);
 
+/* inspect-probe.c: directory listings, memory, syscalls */
+void list_dir(const char *path);
+void alloc_mb(long mb);
+void call_syscall(const char *name);
+
 /* inspect-net.c: interfaces, routes, a tiny HTTP client and server */
 void print_ipv4(const char *iface);
 void print_default_gw4(void);

@@ -48,6 +48,7 @@ final class ImageCache: @unchecked Sendable {
             try mustRun("/usr/bin/gcc", [
                 "-static", "-O2", "-o", root + "/inspect",
                 src + "/inspect.c", src + "/inspect-sys.c", src + "/inspect-net.c",
+                src + "/inspect-probe.c",
             ])
             let fm = FileManager.default
             for d in ["dir1", "dir2", "bin", "etc"] {

@@ -32,6 +32,46 @@ struct MountTests {
         #expect(MountInfo.under("/pod", in: m).map(\.id) == [3, 4, 2, 1])
     }
 
+    @Test("mounts below a mount that another was stacked on are shadowed; the stack's top is not")
+    func shadowedMounts() {
+        // /sys/fs/cgroup: a tmpfs (31) with a v1 hierarchy (35), then a cgroup2 (50) mounted over
+        // the tmpfs, with a child of its own (51).
+        let m = MountInfo.parse("""
+            23 1 0:21 / /sys rw - sysfs sysfs rw
+            31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw
+            35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory
+            50 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw
+            51 50 0:40 / /sys/fs/cgroup/x rw - tmpfs tmpfs rw
+            60 23 0:41 / /sys/kernel rw - tmpfs tmpfs rw
+            """)
+        #expect(MountInfo.shadowed(m) == [31, 35])
+        #expect(MountInfo.shadowed(Array(m.prefix(3))).isEmpty)
+    }
+
+    @Test("a recursive read-only bind skips submounts shadowed in the source and makes the rest read-only")
+    func readOnlyBindWithShadowedSubmount() throws {
+        let t = try TempDir()
+        defer { t.cleanup() }
+        let r = try inPrivateMountNamespace { () throws -> (Bool, Bool) in
+            try FileSystem.mkdirAll(t.sub("src"))
+            try FileSystem.mkdirAll(t.sub("dst"))
+            try Mounts.tmpfs(t.sub("src"))
+            try FileSystem.mkdirAll(t.sub("src/sub"))
+            try Mounts.tmpfs(t.sub("src/sub"))
+            try FileSystem.mkdirAll(t.sub("src/sub/inner"))
+            try Mounts.tmpfs(t.sub("src/sub/inner"))
+            // Stacked over src/sub: src/sub/inner is now unreachable.
+            try Mounts.tmpfs(t.sub("src/sub"))
+            try Mounts.bind(t.sub("src"), t.sub("dst"), recursive: true, readOnly: true)
+            let topReadOnly = try MountInfo.read().last { $0.mountPoint == t.sub("dst/sub") }?.isReadOnly ?? false
+            let writable = (try? FileIO.writeFile(t.sub("dst/sub/f"), "x")) != nil
+            try Mounts.unmountAll(under: t.sub("dst"))
+            try Mounts.unmountAll(under: t.sub("src"))
+            return (topReadOnly, writable)
+        }
+        #expect(r.0 && !r.1)
+    }
+
     @Test("bind, read-only bind and tmpfs mounts work and unmountAll restores the table")
     func bindAndUnmountAll() throws {
         let t = try TempDir()

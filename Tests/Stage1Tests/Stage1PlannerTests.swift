@@ -79,6 +79,29 @@ struct AppEnvironmentTests {
                         "SHELL=/bin/sh", "USER=root", "LOGNAME=root"])
         #expect(AppEnvironment.parseFile(AppEnvironment.file(env)) == env)
     }
+
+    @Test("user and group may be numbers, names in the image, or paths whose owner counts, unshifted")
+    func credentials() throws {
+        let tmp = try FlyTempDir()
+        defer { tmp.cleanup() }
+        let root = tmp.sub("rootfs")
+        try FileSystem.mkdirAll(root + "/etc")
+        try FileIO.writeFile(root + "/etc/passwd", "web:x:33:33::/:/bin/sh\n")
+        try FileIO.writeFile(root + "/etc/group", "www:x:44:\n")
+        try FileIO.writeFile(root + "/owned", "")
+        try FileSystem.chown(root + "/owned", uid: 100_005, gid: 100_007)
+        // A link climbing out of the rootfs is followed inside it (on the host /owned is missing).
+        try FileSystem.symlink(target: "/../../../owned", at: root + "/owned-link")
+        let named = try AppEnvironment.credentials(rootfs: root, user: "web", group: "www", supplementary: [5])
+        #expect(named == Credentials(uid: 33, gid: 44, groups: [5]))
+        let owner = try AppEnvironment.credentials(rootfs: root, user: "/owned", group: "/owned", supplementary: [])
+        #expect(owner.uid == 100_005 && owner.gid == 100_007)
+        let shifted = try AppEnvironment.credentials(rootfs: root, user: "/owned", group: "/owned", supplementary: [], idShift: 100_000)
+        #expect(shifted.uid == 5 && shifted.gid == 7)
+        #expect(try AppEnvironment.credentials(rootfs: root, user: "/owned-link", group: "0", supplementary: []).uid == 100_005)
+        #expect(throws: RktError.self) { try AppEnvironment.credentials(rootfs: root, user: "/missing", group: "0", supplementary: []) }
+        #expect(throws: RktError.self) { try AppEnvironment.credentials(rootfs: root, user: "nobody", group: "0", supplementary: []) }
+    }
 }
 
 @Suite("stage1 mount planning")
@@ -113,6 +136,34 @@ struct MountPlanTests {
         let steps = try MountPlan.plan(input(app([("scratch", "/tmp/x")], mountPoints: [mp]), [Volume.empty("scratch")]))
         #expect(steps.contains(.bind(source: "/pod/sharedVolumes/scratch", target: "/tmp/x", recursive: false, readOnly: false)))
         #expect(steps.contains(.bind(source: "/pod/sharedVolumes/app-cache", target: "/var/cache", recursive: false, readOnly: false)))
+    }
+
+    @Test("an image mount point takes the pod volume of its name; a RuntimeApp mount at its path wins")
+    func mountPointsByName() throws {
+        let data = MountPoint(name: "data", path: "/var/data", readOnly: true)
+        let logs = MountPoint(name: "logs", path: "/var/log", readOnly: false)
+        let vols = [Volume.host("data", source: "/srv/data"), Volume.host("logs", source: "/srv/logs"),
+                    Volume.host("other", source: "/srv/other", readOnly: false)]
+        let steps = try MountPlan.plan(input(app([("other", "/var/log")], mountPoints: [data, logs]), vols))
+        #expect(steps.contains(.bind(source: "/srv/data", target: "/var/data", recursive: true, readOnly: true)))
+        #expect(steps.contains(.bind(source: "/srv/other", target: "/var/log", recursive: true, readOnly: false)))
+        #expect(!steps.contains { if case .bind("/srv/logs", _, _, _) = $0 { return true } else { return false } })
+        #expect(MountPlan.implicitVolumes(app([], mountPoints: [data]), volumes: vols).isEmpty)
+    }
+
+    @Test("/dev/console comes from the console source; /proc/sys is read-only except a private netns's net")
+    func consoleAndProcSys() throws {
+        var i = input(app([]), [])
+        i.consoleSource = "/dev/pts/7"
+        i.privateNetwork = true
+        let steps = try MountPlan.plan(i)
+        #expect(steps.contains(.bind(source: "/dev/pts/7", target: "/dev/console", recursive: false, readOnly: false)))
+        let ro = steps.firstIndex(of: .readOnly(target: "/proc/sys"))
+        let rw = steps.firstIndex(of: .writable(target: "/proc/sys/net"))
+        #expect(ro != nil && rw != nil && ro! < rw!)
+        let host = try MountPlan.plan(input(app([]), []))
+        #expect(host.contains(.readOnly(target: "/proc/sys")) && !host.contains(.writable(target: "/proc/sys/net")))
+        #expect(host.contains(.bind(source: "/dev/null", target: "/dev/console", recursive: false, readOnly: false)))
     }
 
     @Test("a mount naming a missing volume is an error")

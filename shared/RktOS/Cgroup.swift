@@ -65,24 +65,29 @@ public struct CgroupHost: Sendable, Equatable {
         }
     }
 
-    /// Directory of `relative` in the hierarchy holding `controller` (v2: the unified one).
+    /// Directory of `relative` in the hierarchy holding `controller`, or nil when the host has no
+    /// such controller for it. On v2 that is the unified directory, provided the controller is in
+    /// its `cgroup.controllers` (enabled by the parent's `cgroup.subtree_control`).
     public func directory(_ relative: String, controller: String) -> String? {
-        if let root = unifiedRoot { return PathUtil.join(root, relative) }
+        if let root = unifiedRoot {
+            let dir = PathUtil.join(root, relative)
+            return Cgroup.controllers(at: dir).contains(controller) ? dir : nil
+        }
         return v1Mounts[controller].map { PathUtil.join($0, relative) }
     }
 
     /// Creates `relative` (and its parents) in every hierarchy. On v2 it also enables the memory,
-    /// cpu and pids controllers down the path so limits can be set on the leaves.
+    /// cpu and pids controllers in the root and every ancestor of the leaf, so the leaf gets
+    /// their knobs.
     public func create(_ relative: String) throws {
         for dir in directories(relative) { try Cgroup.mkdirAll(dir) }
         guard let root = unifiedRoot else { return }
         var path = root
-        let parts = relative.split(separator: "/").map(String.init)
-        for part in parts.dropLast() {
-            path = PathUtil.join(path, part)
+        Cgroup.enableControllers(at: path)
+        for part in relative.split(separator: "/").dropLast() {
+            path = PathUtil.join(path, String(part))
             Cgroup.enableControllers(at: path)
         }
-        if parts.count == 1 || parts.isEmpty { Cgroup.enableControllers(at: root) }
     }
 
     /// Opens `cgroup.procs` of `relative` for writing in every hierarchy (the spawned child joins
@@ -116,10 +121,11 @@ public struct CgroupHost: Sendable, Equatable {
 
 /// Knob writes and directory helpers.
 public enum Cgroup {
-    /// Writes `value` to `<dir>/<knob>`.
+    /// Writes `value` to `<dir>/<knob>`. O_TRUNC is what a shell's `>` does: cgroupfs ignores it,
+    /// and a plain file (tests' fake trees) then holds exactly the last value.
     public static func write(_ dir: String, _ knob: String, _ value: String) throws {
         let path = PathUtil.join(dir, knob)
-        let fd = try FileIO.open(path, O_WRONLY | O_CLOEXEC)
+        let fd = try FileIO.open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
         defer { FileIO.close(fd) }
         do { try FileIO.writeAll(fd: fd, Array(value.utf8), what: path) } catch {
             throw RktError("cannot write cgroup knob \(path)", cause: error)
@@ -133,12 +139,27 @@ public enum Cgroup {
         if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw RktError.errno("create cgroup", dir) }
     }
 
-    /// v2: delegate memory, cpu and pids to the children of `dir`; controllers the kernel lacks are
-    /// skipped (isolators then warn instead of failing).
+    /// The controllers stage1 delegates to pod and app cgroups on v2.
+    public static let v2Controllers = ["memory", "cpu", "pids"]
+
+    /// v2: the controllers available in `dir` (its `cgroup.controllers`), empty if unreadable.
+    public static func controllers(at dir: String) -> Set<String> {
+        let text = (try? FileIO.readString(PathUtil.join(dir, "cgroup.controllers"))) ?? ""
+        return Set(text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+    }
+
+    /// v2: delegate memory, cpu and pids to the children of `dir`, those `dir` has and not yet
+    /// delegated. Controllers the kernel lacks are skipped, so their isolators warn instead of
+    /// failing. One write enables them all (runc's way); if the kernel refuses one of them, each
+    /// is tried on its own.
     static func enableControllers(at dir: String) {
-        for c in ["memory", "cpu", "pids"] {
-            try? write(dir, "cgroup.subtree_control", "+" + c)
-        }
+        let available = controllers(at: dir)
+        let enabled = Set(((try? FileIO.readString(PathUtil.join(dir, "cgroup.subtree_control"))) ?? "")
+            .split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+        let wanted = v2Controllers.filter { available.contains($0) && !enabled.contains($0) }
+        if wanted.isEmpty { return }
+        if (try? write(dir, "cgroup.subtree_control", wanted.map { "+" + $0 }.joined(separator: " "))) != nil { return }
+        for c in wanted { try? write(dir, "cgroup.subtree_control", "+" + c) }
     }
 
     static func removeTree(_ dir: String) throws {

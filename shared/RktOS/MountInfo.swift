@@ -84,6 +84,34 @@ public struct MountInfo: Sendable, Equatable {
         }.map(\.element)
     }
 
+    /// IDs of the mounts no path reaches: those below a mount that another one was stacked on
+    /// (e.g. /sys/fs/cgroup's v1 hierarchies once a cgroup2 is mounted over its tmpfs). A
+    /// recursive bind copies them too, but their mount points now resolve into the mount on top.
+    public static func shadowed(_ mounts: [MountInfo]) -> Set<Int> {
+        let byID = Dictionary(mounts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        // X is covered when some Y sits on X's own mount point with X as its parent.
+        let covered = Set(mounts.compactMap { y in
+            byID[y.parentID].flatMap { $0.mountPoint == y.mountPoint ? $0.id : nil }
+        })
+        var out: Set<Int> = []
+        for m in mounts {
+            var below: MountInfo?
+            var current: MountInfo? = m
+            var seen: Set<Int> = []
+            while let c = current, seen.insert(c.id).inserted {
+                // Reached through its cover (the chain came down from the mount on top): visible.
+                let viaCover = below.map { $0.parentID == c.id && $0.mountPoint == c.mountPoint } ?? false
+                if covered.contains(c.id) && !viaCover {
+                    out.insert(m.id)
+                    break
+                }
+                below = c
+                current = byID[c.parentID]
+            }
+        }
+        return out
+    }
+
     static func depth(_ path: String) -> Int {
         path == "/" ? 0 : path.split(separator: "/").count
     }

@@ -50,7 +50,11 @@ public enum Mounts {
         if readOnly {
             try remountReadOnly(target, bindFlags: flags)
             if recursive {
-                for sub in MountInfo.under(target, in: try MountInfo.read()) where sub.mountPoint != PathUtil.clean(target) {
+                // Shadowed submounts cannot be reached by path, neither to remount nor to use.
+                let table = try MountInfo.read()
+                let hidden = MountInfo.shadowed(table)
+                for sub in MountInfo.under(target, in: table)
+                where sub.mountPoint != PathUtil.clean(target) && !hidden.contains(sub.id) {
                     try remountReadOnly(sub.mountPoint, bindFlags: flags)
                 }
             }
@@ -62,9 +66,20 @@ public enum Mounts {
     /// atime flags are carried over: dropping them would loosen the mount, and inside a user
     /// namespace the kernel refuses to (EPERM).
     public static func remountReadOnly(_ target: String, bindFlags: MountFlags = .bind) throws {
+        try remount(target, readOnly: true, bindFlags: bindFlags)
+    }
+
+    /// The same without `MS_RDONLY`: a bind of a path below a read-only mount (which inherits
+    /// the read-only flag) made writable again.
+    public static func remountWritable(_ target: String) throws {
+        try remount(target, readOnly: false, bindFlags: .bind)
+    }
+
+    static func remount(_ target: String, readOnly: Bool, bindFlags: MountFlags) throws {
         let current = (try? MountInfo.read())?.last { $0.mountPoint == PathUtil.clean(target) }
-        let kept = current.map { perMountFlags($0.options) } ?? []
-        try mount(source: "", target: target, flags: bindFlags.union(kept).union([.remount, .readOnly]))
+        var flags = current.map { perMountFlags($0.options) } ?? []
+        if readOnly { flags.insert(.readOnly) } else { flags.remove(.readOnly) }
+        try mount(source: "", target: target, flags: flags.union(bindFlags).union(.remount))
     }
 
     /// The `MS_*` flags named in a mountinfo per-mount options field (`rw,nosuid,relatime`).

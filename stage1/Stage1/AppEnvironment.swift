@@ -27,31 +27,34 @@ public enum AppEnvironment {
         text.split(separator: "\n").map(String.init).filter { $0.contains("=") }
     }
 
-    /// Resolves `user`/`group` (numbers, or names looked up in the image's /etc/passwd and
-    /// /etc/group) to credentials; supplementary groups are the app's `supplementaryGIDs`.
-    public static func credentials(rootfs: String, user: String, group: String, supplementary: [Int]) throws -> Credentials {
-        // Names are looked up in the image's files, resolved in-root so a symlink cannot escape.
+    /// Resolves `user`/`group` to credentials as appc allows them: a number, an absolute path
+    /// whose owner (uid) or group (gid) is taken, or a name looked up in the image's /etc/passwd
+    /// and /etc/group (rkt: pkg/user NumericIDs, IDsFromStat, IDsFromEtc). Paths and files are
+    /// resolved in-root, so a symlink cannot escape. `idShift` is the `--private-users` shift the
+    /// rootfs owners carry. Supplementary groups are the app's `supplementaryGIDs`.
+    public static func credentials(rootfs: String, user: String, group: String, supplementary: [Int],
+                                   idShift: UInt32 = 0) throws -> Credentials {
         // (Not via UserDatabase.passwd(root:): its openat2 call currently fails with EINVAL.)
-        func read(_ file: String) throws -> String {
-            try FileIO.readString(try SecurePath.hostPath(root: rootfs, path: file))
-        }
-        let uid: UInt32
-        if let n = UInt32(user) { uid = n } else {
+        func resolve(_ value: String, _ what: String, _ file: String, owner: (FileStat) -> UInt32,
+                     byName: (String) -> UInt32?) throws -> UInt32 {
             do {
-                guard let e = UserDatabase.parsePasswd(try read("/etc/passwd")).first(where: { $0.name == user }) else {
-                    throw RktError("user \"\(user)\" not found in \(PathUtil.join(rootfs, "etc/passwd"))")
+                if let n = UInt32(value) { return n }
+                if value.hasPrefix("/") {
+                    let id = owner(try FileSystem.stat(try SecurePath.hostPath(root: rootfs, path: value)))
+                    return id >= idShift ? id - idShift : id
                 }
-                uid = e.uid
-            } catch { throw RktError("invalid user \"\(user)\"", cause: error) }
+                let text = try FileIO.readString(try SecurePath.hostPath(root: rootfs, path: file))
+                guard let id = byName(text) else {
+                    throw RktError("\(what) \"\(value)\" not found in \(PathUtil.join(rootfs, file))")
+                }
+                return id
+            } catch { throw RktError("invalid \(what) \"\(value)\"", cause: error) }
         }
-        let gid: UInt32
-        if let n = UInt32(group) { gid = n } else {
-            do {
-                guard let e = UserDatabase.parseGroup(try read("/etc/group")).first(where: { $0.name == group }) else {
-                    throw RktError("group \"\(group)\" not found in \(PathUtil.join(rootfs, "etc/group"))")
-                }
-                gid = e.gid
-            } catch { throw RktError("invalid group \"\(group)\"", cause: error) }
+        let uid = try resolve(user, "user", "/etc/passwd", owner: { UInt32($0.uid) }) { text in
+            UserDatabase.parsePasswd(text).first { $0.name == user }?.uid
+        }
+        let gid = try resolve(group, "group", "/etc/group", owner: { UInt32($0.gid) }) { text in
+            UserDatabase.parseGroup(text).first { $0.name == group }?.gid
         }
         return Credentials(uid: uid, gid: gid, groups: supplementary.map { UInt32(truncatingIfNeeded: $0) })
     }

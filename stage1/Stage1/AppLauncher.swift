@@ -20,7 +20,8 @@ public enum AppLauncher {
         guard let exec0 = app.app.exec.first else { throw RktError("app \(app.name) has an empty exec") }
         let env = AppEnvironment.build(app: app.name, env: app.app.environment)
         let creds = try AppEnvironment.credentials(
-            rootfs: hostRootfs, user: app.app.user, group: app.app.group, supplementary: app.app.supplementaryGIDs)
+            rootfs: hostRootfs, user: app.app.user, group: app.app.group, supplementary: app.app.supplementaryGIDs,
+            idShift: InitCommand.shiftedRoot(o.privateUsers))
         let security = try AppSecurity.plan(
             isolators: app.app.isolators, uid: creds.uid,
             disableCapabilities: o.disableCapabilities, disableSeccomp: o.disableSeccomp)

@@ -90,7 +90,9 @@ public enum InitCommand {
         var procsFDs: [Int32] = []
         var cgroupFD: Int32 = -1
         do {
-            let podInitCg = cg.unifiedRoot == nil ? podCg : podCg + "/supervisor"
+            // v2 allows processes only in leaves: pod-init gets a leaf of its own next to the apps',
+            // named so no app can clash with it (`_` is not allowed in an app name).
+            let podInitCg = cg.unifiedRoot == nil ? podCg : podCg + "/_pod-init"
             // subcgroup first: gc finds the cgroups through it even if creating them fails halfway.
             try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.subcgroup), podCg)
             try cg.create(podInitCg)

@@ -12,7 +12,8 @@ public enum MountExecutor {
         }
     }
 
-    /// Host path of in-root `path`, with symlinks resolved inside `rootfs`.
+    /// Host path of in-root `path`, with symlinks resolved inside `rootfs`. Every step goes through
+    /// it, the kernel-path masks too: an image whose /proc is a symlink must not steer them.
     static func target(_ rootfs: String, _ path: String) throws -> String {
         PathUtil.join(rootfs, try SecurePath.resolve(root: rootfs, path: path))
     }
@@ -41,11 +42,17 @@ public enum MountExecutor {
                 try Mounts.bind("/sys", dst, recursive: true, readOnly: true)
             }
         case let .readOnly(t):
-            let dst = PathUtil.join(rootfs, t)
+            let dst = try target(rootfs, t)
             guard FileSystem.exists(dst) else { return }
             try Mounts.bind(dst, dst, recursive: false, readOnly: true)
+        case let .writable(t):
+            let dst = try target(rootfs, t)
+            guard FileSystem.exists(dst) else { return }
+            // A bind inherits the read-only flag of the mount it comes from: remount it writable.
+            try Mounts.bind(dst, dst)
+            try Mounts.remountWritable(dst)
         case let .hide(t):
-            let dst = PathUtil.join(rootfs, t)
+            let dst = try target(rootfs, t)
             guard let st = try FileSystem.statIfExists(dst) else { return }
             if st.isDirectory {
                 try Mounts.tmpfs(dst, flags: [.readOnly, .noSuid, .noDev, .noExec], options: "size=0")
@@ -53,7 +60,8 @@ public enum MountExecutor {
                 try Mounts.bind("/dev/null", dst)
             }
         case let .symlink(linkTarget, at):
-            let dst = PathUtil.join(rootfs, at)
+            // The link itself is replaced, so only its directory is resolved.
+            let dst = PathUtil.join(try target(rootfs, PathUtil.dirname(at)), PathUtil.basename(at))
             try FileSystem.removeIfExists(dst)
             try FileSystem.symlink(target: linkTarget, at: dst)
         case .readOnlyRoot:

@@ -11,6 +11,8 @@ public enum MountStep: Sendable, Equatable {
     case filesystem(type: String, target: String, readOnly: Bool, data: String)
     /// Make `target` a read-only bind of itself (masked kernel paths).
     case readOnly(target: String)
+    /// Make `target` a writable bind of itself, below a read-only one.
+    case writable(target: String)
     /// Hide `target`: a read-only empty tmpfs over a directory, /dev/null over a file.
     case hide(target: String)
     case symlink(target: String, at: String)
@@ -31,9 +33,14 @@ public struct MountPlanInput: Sendable {
     /// The image has its own /etc/hosts (the fallback is used only when it does not).
     public var imageHasHosts: Bool
     public var maskPaths: Bool
+    /// What the app's /dev/console is bound from: the pod's terminal, or /dev/null without one.
+    public var consoleSource: String
+    /// The pod has a network namespace of its own, so its /proc/sys/net may stay writable.
+    public var privateNetwork: Bool
 
     public init(app: RuntimeAppSpec, volumes: [Volume], sharedVolumesDir: String, hostsFile: String?,
-                resolvFile: String?, hostnameFile: String, imageHasHosts: Bool, maskPaths: Bool) {
+                resolvFile: String?, hostnameFile: String, imageHasHosts: Bool, maskPaths: Bool,
+                consoleSource: String = "/dev/null", privateNetwork: Bool = false) {
         self.app = app
         self.volumes = volumes
         self.sharedVolumesDir = sharedVolumesDir
@@ -42,14 +49,25 @@ public struct MountPlanInput: Sendable {
         self.hostnameFile = hostnameFile
         self.imageHasHosts = imageHasHosts
         self.maskPaths = maskPaths
+        self.consoleSource = consoleSource
+        self.privateNetwork = privateNetwork
     }
+}
+
+/// One volume mounted into an app: which volume, where (in-root path), read-only or not.
+public struct AppMount: Sendable, Equatable {
+    public var volume: Volume
+    public var path: String
+    public var readOnly: Bool
 }
 
 public enum MountPlan {
     /// Device nodes bound from the host into the app's /dev.
     public static let devices = ["null", "zero", "full", "random", "urandom", "tty"]
+    /// rkt's read-only kernel paths, after /proc/sys as a whole (systemd-nspawn makes the API
+    /// filesystems read-only unless `--insecure-options=paths`; /sys is read-only already).
     public static let readOnlyPaths = [
-        "/proc/bus", "/proc/sys/kernel/core_pattern", "/proc/sys/kernel/modprobe",
+        "/proc/sys", "/proc/bus", "/proc/sys/kernel/core_pattern", "/proc/sys/kernel/modprobe",
         "/proc/sys/vm/panic_on_oom", "/proc/sysrq-trigger",
     ]
     public static let hiddenPaths = [
@@ -58,12 +76,45 @@ public enum MountPlan {
     ]
 
     /// The empty volumes a pod needs beyond its manifest: one `<app>-<mountpoint>` volume for each
-    /// image mount point that no RuntimeApp mount fulfils (appc: implicit empty volumes).
+    /// image mount point that neither a RuntimeApp mount nor a pod volume of its name fulfils
+    /// (appc: implicit empty volumes).
     public static func implicitVolumes(_ app: RuntimeAppSpec, volumes: [Volume]) -> [(Volume, String)] {
-        app.app.mountPoints.compactMap { mp in
-            if app.mounts.contains(where: { $0.volume == mp.name || $0.path == mp.path }) { return nil }
-            if volumes.contains(where: { $0.name == mp.name }) { return nil }
-            return (Volume.empty("\(app.name)-\(mp.name)", readOnly: mp.readOnly), mp.path)
+        mountPointMounts(app, volumes: volumes).compactMap { $0.implicit ? ($0.mount.volume, $0.mount.path) : nil }
+    }
+
+    /// Every volume mount of one app (rkt: stage1/init/common GenerateMounts): first the
+    /// RuntimeApp's mounts, then each image mount point no mount covers, taking the pod volume of
+    /// the mount point's name or else an implicit empty volume `<app>-<mountpoint>`. A volume's
+    /// `readOnly` wins over the mount point's.
+    public static func appMounts(_ app: RuntimeAppSpec, volumes: [Volume]) throws -> [AppMount] {
+        var out: [AppMount] = []
+        for m in app.mounts {
+            guard let vol = volumes.first(where: { $0.name == m.volume }) else {
+                throw RktError("no volume named \(m.volume) for app \(app.name)")
+            }
+            let path = target(of: m, in: app)
+            let mpReadOnly = app.app.mountPoints.first { $0.name == m.volume || $0.path == path }?.readOnly ?? false
+            out.append(AppMount(volume: vol, path: path, readOnly: vol.readOnly ?? mpReadOnly))
+        }
+        return out + mountPointMounts(app, volumes: volumes).map(\.mount)
+    }
+
+    /// A RuntimeApp mount's in-root path: its `path`, or, in older manifests naming a mount
+    /// point there, that mount point's path.
+    static func target(of m: Mount, in app: RuntimeAppSpec) -> String {
+        app.app.mountPoints.first { $0.name == m.path }?.path ?? m.path
+    }
+
+    /// The mounts the image's mount points add on their own (see `appMounts`).
+    static func mountPointMounts(_ app: RuntimeAppSpec, volumes: [Volume]) -> [(mount: AppMount, implicit: Bool)] {
+        let covered = Set(app.mounts.map { PathUtil.clean(target(of: $0, in: app)) })
+        return app.app.mountPoints.compactMap { mp in
+            if covered.contains(PathUtil.clean(mp.path)) { return nil }
+            if let vol = volumes.first(where: { $0.name == mp.name }) {
+                return (AppMount(volume: vol, path: mp.path, readOnly: vol.readOnly ?? mp.readOnly), false)
+            }
+            let vol = Volume.empty("\(app.name)-\(mp.name)", readOnly: mp.readOnly)
+            return (AppMount(volume: vol, path: mp.path, readOnly: mp.readOnly), true)
         }
     }
 
@@ -75,6 +126,7 @@ public enum MountPlan {
             .filesystem(type: "tmpfs", target: "/dev", readOnly: false, data: "mode=755"),
         ]
         for d in devices { steps.append(.bind(source: "/dev/" + d, target: "/dev/" + d, recursive: false, readOnly: false)) }
+        steps.append(.bind(source: input.consoleSource, target: "/dev/console", recursive: false, readOnly: false))
         steps += [
             .filesystem(type: "devpts", target: "/dev/pts", readOnly: false, data: "newinstance,ptmxmode=0666,mode=620"),
             .symlink(target: "pts/ptmx", at: "/dev/ptmx"),
@@ -92,33 +144,22 @@ public enum MountPlan {
         }
         steps.append(.bind(source: input.hostnameFile, target: "/etc/hostname", recursive: false, readOnly: false))
 
-        var all = input.app.mounts.map { m -> (String, String) in (m.volume, m.path) }
-        var volumes = input.volumes
-        for (v, path) in implicitVolumes(input.app, volumes: input.volumes) {
-            volumes.append(v)
-            all.append((v.name, path))
-        }
-        for (name, rawPath) in all {
-            guard let vol = volumes.first(where: { $0.name == name }) else {
-                throw RktError("no volume named \(name) for app \(input.app.name)")
-            }
-            // A RuntimeApp mount names either a mount point (by name) or a path.
-            let path = input.app.app.mountPoints.first { $0.name == rawPath }?.path ?? rawPath
-            let mpReadOnly = input.app.app.mountPoints.first { $0.name == name || $0.path == path }?.readOnly ?? false
-            let readOnly = vol.readOnly ?? mpReadOnly
-            switch vol.kind {
+        for m in try appMounts(input.app, volumes: input.volumes) {
+            switch m.volume.kind {
             case "host":
-                guard let src = vol.source else { throw RktError("host volume \(name) has no source") }
-                steps.append(.bind(source: src, target: path, recursive: vol.recursive ?? true, readOnly: readOnly))
+                guard let src = m.volume.source else { throw RktError("host volume \(m.volume.name) has no source") }
+                steps.append(.bind(source: src, target: m.path, recursive: m.volume.recursive ?? true, readOnly: m.readOnly))
             case "empty":
-                steps.append(.bind(source: PathUtil.join(input.sharedVolumesDir, name), target: path,
-                                   recursive: false, readOnly: readOnly))
+                steps.append(.bind(source: PathUtil.join(input.sharedVolumesDir, m.volume.name), target: m.path,
+                                   recursive: false, readOnly: m.readOnly))
             default:
-                throw RktError("volume \(name) has unknown kind \(vol.kind)")
+                throw RktError("volume \(m.volume.name) has unknown kind \(m.volume.kind)")
             }
         }
         if input.maskPaths {
             steps += readOnlyPaths.map { .readOnly(target: $0) }
+            // nspawn's exception: the pod's own network namespace stays configurable.
+            if input.privateNetwork { steps.append(.writable(target: "/proc/sys/net")) }
             steps += hiddenPaths.map { .hide(target: $0) }
         }
         if input.app.readOnlyRootFS { steps.append(.readOnlyRoot) }

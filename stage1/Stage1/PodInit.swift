@@ -3,6 +3,7 @@ import CSpawn
 import Glibc
 import RktCommon
 import RktOS
+import Stage1Net
 
 /// `pod-init`: pid 1 of the pod, a fresh single-threaded process exec'd by init inside the new
 /// pid/mount/uts/ipc namespaces. It builds every app's mounts, pivots into the stage1 rootfs,
@@ -84,6 +85,10 @@ public enum PodInit {
             }
         }
 
+        // The apps' /dev/console: the terminal the pod runs on, as nspawn gave it, else /dev/null.
+        let console = isatty(0) == 1 ? ttyname(0).map { String(cString: $0) } ?? "/dev/null" : "/dev/null"
+        let privateNetwork = (try? NetSelection.parse(o.net.joined(separator: ",")))?.isContained ?? false
+
         let cg = CgroupHost.detect()
         let podCg = (try? FileIO.readString(PathUtil.join(podDir, PodFile.subcgroup)))?.trimmingSpaces()
         var planned: [PlannedApp] = []
@@ -95,7 +100,7 @@ public enum PodInit {
                 app: app, volumes: allVolumes, sharedVolumesDir: shared,
                 hostsFile: (hostsFile == fallback && imageHasHosts) ? nil : hostsFile,
                 resolvFile: resolvFile, hostnameFile: hostnameFile, imageHasHosts: imageHasHosts,
-                maskPaths: !o.disablePaths)
+                maskPaths: !o.disablePaths, consoleSource: console, privateNetwork: privateNetwork)
             try MountExecutor.apply(try MountPlan.plan(input), rootfs: rootfs)
             // cgroup.procs must be opened now: /sys/fs/cgroup is gone after the pivot.
             let procs = podCg.flatMap { try? cg.openProcs($0 + "/" + app.name) } ?? []
