@@ -62,8 +62,9 @@ public final class RegistryClient: @unchecked Sendable {
             reply = try get("https://\(reference.registry)/v2/")
             scheme = "https"
         } catch {
+            // The hint goes in the innermost message: that is the part printed without --debug.
             guard allowHTTP else {
-                throw RktError("cannot reach registry \(reference.registry) over https (try --insecure-options=http for a plain-HTTP registry)", cause: error)
+                throw RktError("cannot reach registry \(reference.registry) over https (\(Self.reason(error))); for a plain-HTTP registry use --insecure-options=http")
             }
             do {
                 reply = try get("http://\(reference.registry)/v2/")
@@ -90,6 +91,9 @@ public final class RegistryClient: @unchecked Sendable {
             challenge = c
             try authenticate(c)
             reply = try get(url, accept: accept, auth: authorization, limit: limit)
+            if reply.status == 401 {
+                throw RktError("registry \(reference.registry) refused the credentials for \(reference.repository) (401 unauthorized; check the dockerAuth entry in auth.d)")
+            }
         }
         return reply
     }
@@ -98,7 +102,7 @@ public final class RegistryClient: @unchecked Sendable {
         let basic = credentials.map { "Basic " + Data("\($0.user):\($0.password)".utf8).base64EncodedString() }
         switch c.scheme {
         case "basic":
-            guard let basic else { throw RktError("registry \(reference.registry) requires credentials", causes: ["add a dockerAuth entry in auth.d"]) }
+            guard let basic else { throw RktError("registry \(reference.registry) requires credentials (add a dockerAuth entry for it in auth.d)") }
             authorization = basic
         case "bearer":
             guard let realm = c.params["realm"] else { throw RktError("unable to retrieve auth token", causes: ["challenge has no realm"]) }
@@ -125,6 +129,11 @@ public final class RegistryClient: @unchecked Sendable {
         }
     }
 
+    /// An error as one line (`message: innermost cause`), for messages that must carry it.
+    static func reason(_ error: any Error) -> String {
+        (error as? RktError)?.description ?? String(describing: error)
+    }
+
     // MARK: - Manifests and blobs
 
     /// Fetches a manifest by tag or digest; the body is verified against the digest when the
@@ -141,7 +150,7 @@ public final class RegistryClient: @unchecked Sendable {
         let digest = "sha256:" + SHA256.hash(data: reply.body).hexString
         let expected = ref.hasPrefix("sha256:") ? ref : reply.headers.first(name: "Docker-Content-Digest")
         if let expected, expected != digest {
-            throw RktError("manifest \(reference.repository):\(ref) does not match its digest", causes: ["expected \(expected), got \(digest)"])
+            throw RktError("manifest \(reference.repository):\(ref) from \(reference.registry) does not match its digest \(expected) (got \(digest))")
         }
         return (reply.body, reply.headers.first(name: "Content-Type"), digest)
     }
@@ -152,43 +161,72 @@ public final class RegistryClient: @unchecked Sendable {
         guard reply.status == 200 else {
             throw RktError("cannot fetch blob \(d.digest) from \(reference.registry)", causes: ["bad HTTP status code: \(reply.status)"])
         }
-        try BlobDigest.verify(reply.body, d)
+        try BlobDigest.verify(reply.body, d, from: reference.registry)
         return reply.body
     }
 
-    /// Downloads blobs into the given files, at most `parallel` at a time; every byte is
-    /// SHA-256'd as it arrives and a mismatch fails the whole fetch.
+    /// Downloads blobs into the given files, `parallel` at a time (a new one starts as soon as
+    /// one ends); every byte is SHA-256'd as it arrives and a mismatch fails the whole fetch.
+    /// `progress` draws a bar per blob (stderr is a terminal).
     public func downloadBlobs(_ jobs: [(OCIDescriptor, String)], parallel: Int = 3, progress: Bool) throws {
         // Make sure a valid token exists before starting concurrent requests.
         if let exp = tokenExpiry, exp < Date() { authorization = nil }
         if authorization == nil, let challenge { try authenticate(challenge) }
-        var index = 0
-        while index < jobs.count {
-            let batch = jobs[index..<min(index + parallel, jobs.count)]
-            index += batch.count
-            let tasks = try batch.map { job -> (OCIDescriptor, DigestingFileDelegate, EventLoopFuture<DigestingFileDelegate.Result>) in
-                let (d, path) = job
-                var request = try HTTPClient.Request(url: "\(base)/\(reference.repository)/blobs/\(d.digest)", method: .GET)
-                if let authorization { request.headers.add(name: "Authorization", value: authorization) }
-                let delegate = try DigestingFileDelegate(path: path, limit: min(d.size, Self.maxBlobSize))
-                return (d, delegate, client.execute(request: request, delegate: delegate).futureResult)
+        let bars = progress ? BlobProgress(jobs.map(\.0)) : nil
+        let slots = DispatchSemaphore(value: max(parallel, 1))
+        let failed = FailureFlag()
+        var tasks: [(OCIDescriptor, DigestingFileDelegate, EventLoopFuture<DigestingFileDelegate.Result>)] = []
+        // Whatever happens, every started request has ended before the caller deletes the files.
+        defer {
+            for (_, delegate, future) in tasks {
+                _ = try? future.wait()
+                delegate.close()
             }
-            for (d, delegate, future) in tasks {
-                let result: DigestingFileDelegate.Result
-                do { result = try future.wait() } catch {
-                    delegate.close()
-                    throw RktError("cannot download blob \(d.digest) from \(reference.registry)", cause: error)
-                }
-                guard result.status == 200 else {
-                    throw RktError("cannot download blob \(d.digest) from \(reference.registry)", causes: ["bad HTTP status code: \(result.status)"])
-                }
-                guard result.digest == d.digest, result.size == d.size else {
-                    throw RktError("blob \(d.digest) from \(reference.registry) does not match its descriptor", causes: ["got \(result.digest), \(result.size) bytes"])
-                }
-                if progress { FileHandle.standardError.write(Data("Downloaded \(d.digest.prefix(19)) (\(Humanize.bytesSI(Int(result.size))))\n".utf8)) }
+            bars?.finish()
+        }
+        for (i, job) in jobs.enumerated() {
+            let (d, path) = job
+            slots.wait()
+            // A failure already seen stops the rest from starting; the loop below reports it.
+            if failed.isSet {
+                slots.signal()
+                break
+            }
+            var request = try HTTPClient.Request(url: "\(base)/\(reference.repository)/blobs/\(d.digest)", method: .GET)
+            if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+            let delegate = try DigestingFileDelegate(path: path, limit: min(d.size, Self.maxBlobSize)) { received in
+                bars?.update(i, received: received)
+            }
+            let future = client.execute(request: request, delegate: delegate).futureResult
+            future.whenComplete { r in
+                if case .success(let res) = r, res.status == 200, res.digest == d.digest, res.size == d.size {} else { failed.set() }
+                slots.signal()
+            }
+            tasks.append((d, delegate, future))
+        }
+        for (d, _, future) in tasks {
+            let result: DigestingFileDelegate.Result
+            do { result = try future.wait() } catch {
+                throw RktError("cannot download blob \(d.digest) from \(reference.registry): \(Self.reason(error))")
+            }
+            guard result.status == 200 else {
+                throw RktError("cannot download blob \(d.digest) from \(reference.registry): bad HTTP status code: \(result.status)")
+            }
+            // No cause: without --debug only the innermost message is printed, and it must
+            // name the digest.
+            guard result.digest == d.digest, result.size == d.size else {
+                throw BlobDigest.mismatch(d, got: result.digest, size: result.size, from: reference.registry)
             }
         }
     }
+}
+
+/// A flag set from event-loop callbacks and read by the fetching thread.
+final class FailureFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }
 
 /// `WWW-Authenticate: Bearer realm="…",service="…",scope="…"`, parsed properly (quoted values
@@ -230,11 +268,17 @@ struct AuthChallenge: Equatable {
 }
 
 enum BlobDigest {
-    static func verify(_ bytes: [UInt8], _ d: OCIDescriptor) throws {
+    static func verify(_ bytes: [UInt8], _ d: OCIDescriptor, from origin: String) throws {
         let got = "sha256:" + SHA256.hash(data: bytes).hexString
         guard got == d.digest, Int64(bytes.count) == d.size else {
-            throw RktError("blob \(d.digest) does not match its descriptor", causes: ["got \(got), \(bytes.count) bytes"])
+            throw mismatch(d, got: got, size: Int64(bytes.count), from: origin)
         }
+    }
+
+    /// One line naming the blob, where it came from and what arrived instead.
+    static func mismatch(_ d: OCIDescriptor, got: String, size: Int64, from origin: String) -> RktError {
+        let what = got == d.digest ? "\(size) bytes instead of \(d.size)" : "content has digest \(got)"
+        return RktError("blob \(d.digest) from \(origin) does not match its digest (\(what))")
     }
 }
 
