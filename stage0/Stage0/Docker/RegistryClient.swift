@@ -29,7 +29,10 @@ public final class RegistryClient: @unchecked Sendable {
         self.allowHTTP = allowHTTP
         var config = insecureTLS ? HTTPClient.Configuration(certificateVerification: .none) : HTTPClient.Configuration()
         config.redirectConfiguration = .follow(max: 5, allowCycles: false)
-        config.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(30), read: .seconds(300))
+        // AsyncHTTPClient keeps retrying a refused connection, and a TLS handshake with a server
+        // that never answers it, until the connect timeout; 10 s is Go's TLS handshake timeout,
+        // which rkt's registry client had.
+        config.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(10), read: .seconds(300))
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
@@ -49,30 +52,12 @@ public final class RegistryClient: @unchecked Sendable {
         var request = try HTTPClient.Request(url: url, method: .GET)
         if let accept { request.headers.add(name: "Accept", value: accept) }
         if let auth { request.headers.add(name: "Authorization", value: auth) }
-        let response = try client.execute(request: request).wait()
-        let body = response.body.map { Array($0.readableBytesView) } ?? []
-        guard body.count <= limit else { throw RktError("response from \(url) is larger than \(limit) bytes") }
-        return Reply(status: Int(response.status.code), headers: response.headers, body: body)
+        return try Self.reply(try client.execute(request: request).wait(), url: url, limit: limit)
     }
 
     /// `GET /v2/`: decides the scheme and remembers the auth challenge.
     public func ping() throws {
-        var reply: Reply
-        do {
-            reply = try get("https://\(reference.registry)/v2/")
-            scheme = "https"
-        } catch {
-            // The hint goes in the innermost message: that is the part printed without --debug.
-            guard allowHTTP else {
-                throw RktError("cannot reach registry \(reference.registry) over https (\(Self.reason(error))); for a plain-HTTP registry use --insecure-options=http")
-            }
-            do {
-                reply = try get("http://\(reference.registry)/v2/")
-                scheme = "http"
-            } catch {
-                throw RktError("cannot reach registry \(reference.registry)", cause: error)
-            }
-        }
+        let reply = allowHTTP ? try pingEitherScheme() : try pingHTTPS()
         let version = reply.headers.first(name: "Docker-Distribution-API-Version") ?? ""
         guard reply.status == 200 || reply.status == 401, version.hasPrefix("registry/2") || reply.status == 200 else {
             throw RktError("registry \(reference.registry) does not speak the v2 API", causes: ["GET /v2/ returned \(reply.status)"])
@@ -80,6 +65,62 @@ public final class RegistryClient: @unchecked Sendable {
         if reply.status == 401, let h = reply.headers.first(name: "WWW-Authenticate") {
             challenge = AuthChallenge(parsing: h)
         }
+    }
+
+    private func pingHTTPS() throws -> Reply {
+        do {
+            let reply = try get("https://\(reference.registry)/v2/")
+            scheme = "https"
+            return reply
+        } catch {
+            // The hint goes in the innermost message: that is the part printed without --debug.
+            throw RktError("cannot reach registry \(reference.registry) over https (\(Self.reason(error))); for a plain-HTTP registry use --insecure-options=http")
+        }
+    }
+
+    /// With `--insecure-options=http`: HTTPS is preferred, but both pings go out at once. A
+    /// plain-HTTP server often never answers a TLS ClientHello (it waits for a request line), so
+    /// waiting for HTTPS to fail first would cost the whole connect timeout. A port serves either
+    /// TLS or plain HTTP, so a valid v2 answer over plain HTTP means HTTPS cannot work there.
+    private func pingEitherScheme() throws -> Reply {
+        let race = PingRace()
+        let tasks = try ["https", "http"].map { s -> HTTPClient.Task<HTTPClient.Response> in
+            let request = try HTTPClient.Request(url: "\(s)://\(reference.registry)/v2/", method: .GET)
+            let task = client.execute(request: request, delegate: ResponseAccumulator(request: request))
+            task.futureResult.whenComplete { race.finish(s, $0) }
+            return task
+        }
+        let (https, http) = race.wait { https, http in
+            // Done when HTTPS answered, or plain HTTP gave a v2 answer, or both ended.
+            if case .success = https { return true }
+            if case .success(let r) = http, Self.isV2Ping(r) { return true }
+            return https != nil && http != nil
+        }
+        if case .success(let r) = https {
+            tasks[1].cancel()
+            scheme = "https"
+            return try Self.reply(r, url: "https://\(reference.registry)/v2/")
+        }
+        tasks[0].cancel()
+        switch http {
+        case .success(let r)?:
+            scheme = "http"
+            return try Self.reply(r, url: "http://\(reference.registry)/v2/")
+        case .failure(let error)?:
+            throw RktError("cannot reach registry \(reference.registry) over https or http (\(Self.reason(error)))")
+        case nil:
+            throw RktError("cannot reach registry \(reference.registry)")
+        }
+    }
+
+    static func isV2Ping(_ r: HTTPClient.Response) -> Bool {
+        r.status == .ok || (r.status == .unauthorized && r.headers.first(name: "Docker-Distribution-API-Version")?.hasPrefix("registry/2") == true)
+    }
+
+    static func reply(_ response: HTTPClient.Response, url: String, limit: Int = OCIDocument.maxSize) throws -> Reply {
+        let body = response.body.map { Array($0.readableBytesView) } ?? []
+        guard body.count <= limit else { throw RktError("response from \(url) is larger than \(limit) bytes") }
+        return Reply(status: Int(response.status.code), headers: response.headers, body: body)
     }
 
     /// An authorised GET: answers a 401 challenge once and retries.
@@ -218,6 +259,30 @@ public final class RegistryClient: @unchecked Sendable {
                 throw BlobDigest.mismatch(d, got: result.digest, size: result.size, from: reference.registry)
             }
         }
+    }
+}
+
+/// The two pings of `pingEitherScheme`, completed on event-loop threads and waited for by the
+/// fetching thread.
+final class PingRace: @unchecked Sendable {
+    typealias Outcome = Result<HTTPClient.Response, any Error>
+    private let cond = NSCondition()
+    private var https: Outcome?
+    private var http: Outcome?
+
+    func finish(_ scheme: String, _ outcome: Outcome) {
+        cond.lock()
+        if scheme == "https" { https = outcome } else { http = outcome }
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    /// Blocks until `done` says the outcomes so far are enough.
+    func wait(until done: (Outcome?, Outcome?) -> Bool) -> (https: Outcome?, http: Outcome?) {
+        cond.lock()
+        defer { cond.unlock() }
+        while !done(https, http) { cond.wait() }
+        return (https, http)
     }
 }
 
