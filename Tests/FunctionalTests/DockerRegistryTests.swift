@@ -21,6 +21,8 @@ struct DockerRegistryTests {
         _ = try OCILayoutBuilder.busybox(in: layout)
         try registry.push(layout: layout, tag: "latest", as: "busybox:latest")
         let url = "docker://\(registry.host)/busybox:latest"
+        let raw = try mustRun("/usr/bin/skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/busybox:latest"])
+        #expect(raw.stdout.contains("application/vnd.oci.image.manifest.v1+json"), "not an OCI manifest: \(raw.stdout)")
 
         let run = env.run([url, "--exec", "/bin/echo", "--", "hi"])
         #expect(run.exit == 0, "\(run)")
@@ -129,8 +131,9 @@ func errorLines(_ r: CommandResult, containing fragment: String) -> [String] {
 }
 
 extension DockerRegistryTests {
-    @Test("a layer that does not match its digest is refused with one line naming it; nothing enters the store")
-    func tamperedLayerRefused() throws {
+    @Test("a layer, config or manifest that does not match its digest is refused with one line naming it; nothing enters the store",
+          arguments: ["layer", "config", "manifest"])
+    func tamperedBlobRefused(_ what: String) throws {
         let registry = try TestRegistry()
         defer { registry.stop() }
         let env = try RktTestEnv()
@@ -142,7 +145,8 @@ extension DockerRegistryTests {
         var tar = TarWriter()
         for i in 0..<64 { tar.file("f\(i)", String(repeating: "line \(i) of the layer\n", count: 40)) }
         let layer = try b.addLayer(tar)
-        try b.tag(try b.addImage(layers: [layer]), "bad")
+        let manifest = try b.addImage(layers: [layer])
+        try b.tag(manifest, "bad")
         try registry.push(layout: b.dir, tag: "good", as: "app:good")
         try registry.push(layout: b.dir, tag: "bad", as: "app:bad")
 
@@ -151,17 +155,26 @@ extension DockerRegistryTests {
         #expect(first.exit == 0, "\(first)")
         let before = StoreSnapshot(env)
 
-        // Same size, one byte changed: only the digest can tell.
-        let blob = registry.blobPath(layer.digest)
-        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: blob)))
-        bytes[bytes.count / 2] ^= 0xff
-        try Data(bytes).write(to: URL(fileURLWithPath: blob))
+        // Same size, one byte changed behind the registry's back: only the digest can tell.
+        let manifestText = try String(contentsOfFile: registry.blobPath(manifest.digest), encoding: .utf8)
+        let configDigest = try #require(manifestText.firstRange(of: /sha256:[0-9a-f]{64}/).map { String(manifestText[$0]) })
+        let victim = what == "layer" ? layer.digest : what == "config" ? configDigest : manifest.digest
+        let blob = registry.blobPath(victim)
+        if what == "manifest" {
+            // It must stay valid JSON for the registry to serve it: change the layer digest's last digit.
+            let changed = String(layer.digest.dropLast()) + (layer.digest.last == "0" ? "1" : "0")
+            try manifestText.replacingOccurrences(of: layer.digest, with: changed).write(toFile: blob, atomically: false, encoding: .utf8)
+        } else {
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: blob)))
+            bytes[bytes.count / 2] ^= 0xff
+            try Data(bytes).write(to: URL(fileURLWithPath: blob))
+        }
 
         let r = env.rkt(["fetch", "docker://\(registry.host)/app:bad"])
         #expect(r.exit == 254, "\(r)")
         let lines = errorLines(r, containing: "does not match its digest")
         #expect(lines.count == 1, "\(r)")
-        #expect(lines.first?.contains(layer.digest) == true, "\(r)")
+        #expect(lines.first?.contains(victim) == true, "\(r)")
         #expect(StoreSnapshot(env) == before)
     }
 
