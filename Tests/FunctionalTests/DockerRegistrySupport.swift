@@ -19,7 +19,6 @@ final class TestRegistry: @unchecked Sendable {
     /// `htpasswdUser` turns on the registry's htpasswd basic auth for `user`/`s3cret`.
     init(htpasswdUser: String? = nil) throws {
         dir = try makeTempDir(prefix: "rkt-registry")
-        port = try Self.freePort()
         var auth = ""
         if let user = htpasswdUser {
             // bcrypt of "s3cret" (distribution only reads bcrypt entries).
@@ -30,6 +29,22 @@ final class TestRegistry: @unchecked Sendable {
         } else {
             credentials = nil
         }
+        // The port is free when picked but may be taken before the registry binds it (tests run
+        // in parallel): then the registry exits, and another port is tried.
+        for _ in 0..<5 {
+            let port = try Self.freePort()
+            if let p = try Self.start(dir: dir, port: port, auth: auth) {
+                self.port = port
+                process = p
+                return
+            }
+        }
+        try? FileManager.default.removeItem(atPath: dir)
+        throw HarnessError("docker-registry did not come up (see its stderr in \(dir))")
+    }
+
+    /// Starts the registry on `port`; nil when it exited instead of serving.
+    private static func start(dir: String, port: Int, auth: String) throws -> SpawnedProcess? {
         let config = """
         version: 0.1
         log:
@@ -42,16 +57,22 @@ final class TestRegistry: @unchecked Sendable {
         \(auth)
         """
         try config.write(toFile: dir + "/config.yml", atomically: true, encoding: .utf8)
-        process = try spawnProcess(
+        let process = try spawnProcess(
             "/usr/bin/docker-registry", ["serve", dir + "/config.yml"],
             environment: ProcessInfo.processInfo.environment, stdinPath: nil,
             stdoutPath: dir + "/stdout", stderrPath: dir + "/stderr")
         for _ in 0..<100 {
-            if Self.accepts(port: port) { return }
+            guard process.isRunning else { return nil }
+            // Still running a moment after the port answers: the answer is ours.
+            if accepts(port: port) {
+                usleep(200_000)
+                if process.isRunning { return process }
+                return nil
+            }
             usleep(100_000)
         }
-        stop()
-        throw HarnessError("docker-registry did not come up on \(host)")
+        stopServer(process, dir: nil)
+        return nil
     }
 
     /// True when something accepts TCP connections on 127.0.0.1:`port`.
@@ -221,10 +242,10 @@ final class RegistryFront: @unchecked Sendable {
 }
 
 /// Stops a test server by its pid and removes its directory.
-func stopServer(_ process: SpawnedProcess, dir: String) {
+func stopServer(_ process: SpawnedProcess, dir: String?) {
     if process.isRunning {
         process.kill(SIGTERM)
         process.wait(timeout: 10)
     }
-    try? FileManager.default.removeItem(atPath: dir)
+    if let dir { try? FileManager.default.removeItem(atPath: dir) }
 }
