@@ -138,3 +138,24 @@ struct DockerImagesTests {
         #expect(r.stderr.contains("--insecure-options=image"), "\(r)")
     }
 }
+
+extension DockerImagesTests {
+    @Test("docker-archive:FILE (a docker save tarball) is imported under its RepoTags name and runs")
+    func dockerArchiveRuns() throws {
+        let env = try RktTestEnv()
+        defer { env.cleanup() }
+        env.stage1 = .fly
+        let layout = env.tmpDir + "/layout"
+        _ = try OCILayoutBuilder.busybox(in: layout, tag: "v2", config: #"{"Cmd":["/bin/echo","from-archive"]}"#)
+        let archive = env.tmpDir + "/saved.tar"
+        // skopeo writes what `docker save` writes: manifest.json with RepoTags, config, layer tars.
+        try mustRun("/usr/bin/skopeo", ["copy", "--quiet", "oci:\(layout):v2", "docker-archive:\(archive):example.com/team/saved:v2"])
+        let fetch = env.rkt(["fetch", "docker-archive:\(archive)"])
+        #expect(fetch.exit == 0, "\(fetch)")
+        let list = env.rkt(["image", "list", "--no-legend"])
+        #expect(list.stdout.contains("example.com/team/saved:v2"), "\(list)")
+        let run = env.run(["example.com/team/saved:v2"])
+        #expect(run.exit == 0, "\(run)")
+        #expect(run.stdout.contains("from-archive"), "\(run)")
+    }
+}

@@ -76,6 +76,64 @@ struct DockerLayerTests {
         #expect(StoreTest.list(root + "/m").sorted() == ["lower", "upper"])
     }
 
+    @Test("an upper entry under a lower-layer symlink replaces it with a directory, as overlay2 does")
+    func lowerSymlinkIsShadowed() throws {
+        let dir = try StoreTest.tempDir("docker-symlink")
+        defer { StoreTest.cleanup(dir) }
+        let host = dir + "/host"
+        try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: false)
+        var base = TestTar()
+        base.symlink("abs", to: host)                                  // absolute, to a host dir
+        base.symlink("rel", to: "../../../../../../../.." + host)      // relative, climbing out
+        base.dir("target"); base.file("target/old", "old")
+        base.symlink("dirlink", to: "/target")                         // a dir symlink inside
+        base.dir("etc"); base.symlink("etc/link", to: "/outside")      // dangling
+        base.symlink("wl", to: "target")
+        var top = TestTar()
+        top.file("abs/pwned", "1")
+        top.file("rel/deep/pwned", "2")
+        top.file("dirlink/new", "3")
+        top.file("etc/link/f", "4")
+        top.file("wl/.wh.old", "")
+        let root = try Self.apply([base, top], in: dir)
+        #expect(StoreTest.list(host).isEmpty)
+        #expect(StoreTest.read(root + "/abs/pwned") == "1")
+        #expect(StoreTest.read(root + "/rel/deep/pwned") == "2")
+        #expect(StoreTest.list(root + "/dirlink") == ["new"])
+        #expect(StoreTest.list(root + "/target") == ["old"])
+        #expect(StoreTest.read(root + "/etc/link/f") == "4")
+        #expect(!StoreTest.exists(root + "/outside"))
+        #expect(StoreTest.list(root + "/wl").isEmpty)
+        var st = stat()
+        #expect(lstat(root + "/dirlink", &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR)
+    }
+
+    @Test("a symlink from the same layer resolves inside the root; a dangling one fails, the host untouched")
+    func sameLayerSymlink() throws {
+        let dir = try StoreTest.tempDir("docker-symlink-same")
+        defer { StoreTest.cleanup(dir) }
+        let host = dir + "/host"
+        try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: false)
+        var t = TestTar()
+        t.dir("target")
+        t.symlink("in", to: "/target")
+        t.file("in/via", "v")
+        let root = try Self.apply([t], in: dir)
+        #expect(StoreTest.read(root + "/target/via") == "v")
+
+        var bad = TestTar()
+        bad.symlink("out", to: host)
+        bad.file("out/pwned", "x")
+        let dir2 = dir + "/second"
+        try FileManager.default.createDirectory(atPath: dir2, withIntermediateDirectories: false)
+        #expect {
+            _ = try Self.apply([bad], in: dir2)
+        } throws: { e in
+            (e as? RktError)?.debugChain.contains("out") == true
+        }
+        #expect(StoreTest.list(host).isEmpty)
+    }
+
 
     @Test("malformed layers are refused", arguments: [
         ("bare-whiteout", "malformed whiteout"),

@@ -73,4 +73,19 @@ struct DockerReferenceTests {
         #expect(c.params["scope"] == "repository:a/b:pull,push")
         #expect(AuthChallenge(parsing: #"Basic realm="r""#)?.scheme == "basic")
     }
+
+    @Test("dockerAuth credentials: by registry host; Docker Hub under any of its names")
+    func credentials() throws {
+        var config = RktConfig()
+        let hub = BasicCredentials(user: "hub", password: "h")
+        let local = BasicCredentials(user: "me", password: "m")
+        config.dockerCredentialsPerRegistry = ["index.docker.io": hub, "127.0.0.1:5000": local]
+        #expect(try DockerReference(parsing: "busybox").credentials(in: config) == hub)
+        #expect(try DockerReference(parsing: "docker.io/someone/app").credentials(in: config) == hub)
+        #expect(try DockerReference(parsing: "127.0.0.1:5000/app").credentials(in: config) == local)
+        #expect(try DockerReference(parsing: "127.0.0.1:5001/app").credentials(in: config) == nil)
+        #expect(try DockerReference(parsing: "quay.io/coreos/etcd").credentials(in: config) == nil)
+        config.dockerCredentialsPerRegistry = ["docker.io": local]
+        #expect(try DockerReference(parsing: "library/nginx:1.25").credentials(in: config) == local)
+    }
 }

@@ -21,11 +21,14 @@ final class DigestingFileDelegate: HTTPClientResponseDelegate, @unchecked Sendab
     private var status = 0
     private var size: Int64 = 0
     private var closed = false
+    private let onProgress: (@Sendable (Int64) -> Void)?
 
     /// `path` must exist (a locked temp file); it is truncated and written from the start.
-    init(path: String, limit: Int64) throws {
+    /// `onProgress` gets the byte count so far after every body part.
+    init(path: String, limit: Int64, onProgress: (@Sendable (Int64) -> Void)? = nil) throws {
         self.path = path
         self.limit = limit
+        self.onProgress = onProgress
         fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
         guard fd >= 0 else { throw RktError.errno("cannot open download file", path) }
     }
@@ -64,6 +67,7 @@ final class DigestingFileDelegate: HTTPClientResponseDelegate, @unchecked Sendab
             return true
         }
         guard ok else { return task.eventLoop.makeFailedFuture(RktError.errno("write", path)) }
+        onProgress?(size)
         return task.eventLoop.makeSucceededVoidFuture()
     }
 

@@ -52,12 +52,8 @@ extension ImageFetcher {
         }
         warnInsecure()
         context.log("remote fetching from URL \"\(url)\"", component: "image")
-        let creds = context.config.dockerCredentialsPerRegistry[ref.registry]
-            ?? (ref.registry == DockerReference.dockerHub
-                ? context.config.dockerCredentialsPerRegistry["index.docker.io"] ?? context.config.dockerCredentialsPerRegistry["docker.io"]
-                : nil)
         let client = RegistryClient(
-            reference: ref, credentials: creds, insecureTLS: context.insecure.skipTLSCheck,
+            reference: ref, credentials: ref.credentials(in: context.config), insecureTLS: context.insecure.skipTLSCheck,
             allowHTTP: context.insecure.allowHTTP)
         let key: String
         do {
@@ -150,6 +146,17 @@ extension ImageFetcher {
         } catch {
             throw RktError("cannot import converted image", cause: error)
         }
+    }
+}
+
+extension DockerReference {
+    /// The `dockerAuth` entry for this registry. Docker Hub's may be keyed by any of its names
+    /// (`registry-1.docker.io`, `index.docker.io`, `docker.io`), as users write it.
+    func credentials(in config: RktConfig) -> BasicCredentials? {
+        let byHost = config.dockerCredentialsPerRegistry
+        if let c = byHost[registry] { return c }
+        guard registry == DockerReference.dockerHub else { return nil }
+        return byHost["index.docker.io"] ?? byHost["docker.io"]
     }
 }
 

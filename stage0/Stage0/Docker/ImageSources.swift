@@ -131,7 +131,7 @@ struct OCILayoutSource: ImageBlobSource {
             throw RktError("cannot read blob \(path)")
         }
         let bytes = [UInt8](data)
-        try BlobDigest.verify(bytes, d)
+        try BlobDigest.verify(bytes, d, from: directory)
         return bytes
     }
 
@@ -145,7 +145,7 @@ struct OCILayoutSource: ImageBlobSource {
             let path = try blobPath(d.digest)
             let (digest, size) = try FileDigest.sha256(path)
             guard digest == d.digest, size == d.size else {
-                throw RktError("blob \(path) does not match its descriptor", causes: ["got \(digest), \(size) bytes"])
+                throw BlobDigest.mismatch(d, got: digest, size: size, from: directory)
             }
             return path
         }

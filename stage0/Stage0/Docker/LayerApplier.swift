@@ -11,6 +11,11 @@ import RktCommon
 /// lower layers left, the second extracts its files. Whiteouts therefore only ever hide lower
 /// layers, as the OCI rules say, even when the same layer re-creates the path. Extraction goes
 /// through `ACIExtractor`, which resolves every parent inside the root, so no entry can escape.
+///
+/// A lower layer's symlink is never written through: when an upper entry's parent path crosses
+/// one, the symlink is replaced by a new directory holding only the upper entries, which is what
+/// Docker's overlay2 (and containerd's overlayfs snapshotter) show, since each layer is unpacked
+/// into its own directory and stacked. Symlinks made by the same layer resolve inside the root.
 final class LayerApplier {
     let rootPath: String
     private let rootFD: Int32
@@ -117,10 +122,43 @@ final class LayerApplier {
         _ = try stream.finish()
         for w in whiteouts {
             switch w {
-            case .whiteout(let p): try remove(p, keepSelf: false)
-            case .opaque(let p): try remove(p, keepSelf: true)
+            case .whiteout(let p):
+                try shadowLowerSymlinks(onParentsOf: p, madeByThisLayer: [])
+                try remove(p, keepSelf: false)
+            case .opaque(let p):
+                if p != "." { try shadowLowerSymlinks(onParentsOf: p + "/.wh..wh..opq", madeByThisLayer: []) }
+                try remove(p, keepSelf: true)
             default: break
             }
+        }
+    }
+
+    /// Replaces every lower-layer symlink among the parents of `rel` by an empty directory
+    /// (overlay semantics, see the type comment). Stops at a missing component (the extractor
+    /// creates the rest) and at one this layer made (resolved in the root like any other path).
+    private func shadowLowerSymlinks(onParentsOf rel: String, madeByThisLayer made: Set<String>) throws {
+        let parents = rel.split(separator: "/").dropLast()
+        guard !parents.isEmpty else { return }
+        var dfd = fcntl(rootFD, F_DUPFD_CLOEXEC, 0)
+        guard dfd >= 0 else { throw RktError.errno("cannot open rootfs", rootPath) }
+        defer { close(dfd) }
+        var prefix = ""
+        for c in parents.map(String.init) {
+            prefix = prefix.isEmpty ? c : prefix + "/" + c
+            if made.contains(prefix) { return }
+            var st = stat()
+            guard fstatat(dfd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR: break
+            case S_IFLNK:
+                guard unlinkat(dfd, c, 0) == 0 else { throw RktError.errno("cannot remove lower-layer symlink", prefix) }
+                guard mkdirat(dfd, c, 0o755) == 0 else { throw RktError.errno("mkdir", prefix) }
+            default: return  // a file: extracting under it fails with ENOTDIR, naming the path
+            }
+            let next = openat(dfd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard next >= 0 else { throw RktError.errno("cannot open directory", prefix) }
+            close(dfd)
+            dfd = next
         }
     }
 
@@ -158,8 +196,16 @@ final class LayerApplier {
         let (stream, fd) = opened
         defer { close(fd) }
         let extractor = ACIExtractor(rootFD: rootFD, overwrite: true)
+        var made: Set<String> = []
+        var checkedParent: Substring? = nil
         while let e = try stream.next() {
             guard case .file(let rel) = try LayerApplier.classify(e.path) else { continue }
+            let parent = rel.lastIndex(of: "/").map { rel[..<$0] }
+            if let parent, parent != checkedParent {
+                try shadowLowerSymlinks(onParentsOf: rel, madeByThisLayer: made)
+                checkedParent = parent
+            }
+            made.insert(rel)
             var target: String? = nil
             if let link = e.hardlink {
                 guard case .file(let t) = try LayerApplier.classify(link) else {

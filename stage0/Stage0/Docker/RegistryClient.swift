@@ -29,7 +29,10 @@ public final class RegistryClient: @unchecked Sendable {
         self.allowHTTP = allowHTTP
         var config = insecureTLS ? HTTPClient.Configuration(certificateVerification: .none) : HTTPClient.Configuration()
         config.redirectConfiguration = .follow(max: 5, allowCycles: false)
-        config.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(30), read: .seconds(300))
+        // AsyncHTTPClient keeps retrying a refused connection, and a TLS handshake with a server
+        // that never answers it, until the connect timeout; 10 s is Go's TLS handshake timeout,
+        // which rkt's registry client had.
+        config.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(10), read: .seconds(300))
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
@@ -49,29 +52,12 @@ public final class RegistryClient: @unchecked Sendable {
         var request = try HTTPClient.Request(url: url, method: .GET)
         if let accept { request.headers.add(name: "Accept", value: accept) }
         if let auth { request.headers.add(name: "Authorization", value: auth) }
-        let response = try client.execute(request: request).wait()
-        let body = response.body.map { Array($0.readableBytesView) } ?? []
-        guard body.count <= limit else { throw RktError("response from \(url) is larger than \(limit) bytes") }
-        return Reply(status: Int(response.status.code), headers: response.headers, body: body)
+        return try Self.reply(try client.execute(request: request).wait(), url: url, limit: limit)
     }
 
     /// `GET /v2/`: decides the scheme and remembers the auth challenge.
     public func ping() throws {
-        var reply: Reply
-        do {
-            reply = try get("https://\(reference.registry)/v2/")
-            scheme = "https"
-        } catch {
-            guard allowHTTP else {
-                throw RktError("cannot reach registry \(reference.registry) over https (try --insecure-options=http for a plain-HTTP registry)", cause: error)
-            }
-            do {
-                reply = try get("http://\(reference.registry)/v2/")
-                scheme = "http"
-            } catch {
-                throw RktError("cannot reach registry \(reference.registry)", cause: error)
-            }
-        }
+        let reply = allowHTTP ? try pingEitherScheme() : try pingHTTPS()
         let version = reply.headers.first(name: "Docker-Distribution-API-Version") ?? ""
         guard reply.status == 200 || reply.status == 401, version.hasPrefix("registry/2") || reply.status == 200 else {
             throw RktError("registry \(reference.registry) does not speak the v2 API", causes: ["GET /v2/ returned \(reply.status)"])
@@ -79,6 +65,62 @@ public final class RegistryClient: @unchecked Sendable {
         if reply.status == 401, let h = reply.headers.first(name: "WWW-Authenticate") {
             challenge = AuthChallenge(parsing: h)
         }
+    }
+
+    private func pingHTTPS() throws -> Reply {
+        do {
+            let reply = try get("https://\(reference.registry)/v2/")
+            scheme = "https"
+            return reply
+        } catch {
+            // The hint goes in the innermost message: that is the part printed without --debug.
+            throw RktError("cannot reach registry \(reference.registry) over https (\(Self.reason(error))); for a plain-HTTP registry use --insecure-options=http")
+        }
+    }
+
+    /// With `--insecure-options=http`: HTTPS is preferred, but both pings go out at once. A
+    /// plain-HTTP server often never answers a TLS ClientHello (it waits for a request line), so
+    /// waiting for HTTPS to fail first would cost the whole connect timeout. A port serves either
+    /// TLS or plain HTTP, so a valid v2 answer over plain HTTP means HTTPS cannot work there.
+    private func pingEitherScheme() throws -> Reply {
+        let race = PingRace()
+        let tasks = try ["https", "http"].map { s -> HTTPClient.Task<HTTPClient.Response> in
+            let request = try HTTPClient.Request(url: "\(s)://\(reference.registry)/v2/", method: .GET)
+            let task = client.execute(request: request, delegate: ResponseAccumulator(request: request))
+            task.futureResult.whenComplete { race.finish(s, $0) }
+            return task
+        }
+        let (https, http) = race.wait { https, http in
+            // Done when HTTPS answered, or plain HTTP gave a v2 answer, or both ended.
+            if case .success = https { return true }
+            if case .success(let r) = http, Self.isV2Ping(r) { return true }
+            return https != nil && http != nil
+        }
+        if case .success(let r) = https {
+            tasks[1].cancel()
+            scheme = "https"
+            return try Self.reply(r, url: "https://\(reference.registry)/v2/")
+        }
+        tasks[0].cancel()
+        switch http {
+        case .success(let r)?:
+            scheme = "http"
+            return try Self.reply(r, url: "http://\(reference.registry)/v2/")
+        case .failure(let error)?:
+            throw RktError("cannot reach registry \(reference.registry) over https or http (\(Self.reason(error)))")
+        case nil:
+            throw RktError("cannot reach registry \(reference.registry)")
+        }
+    }
+
+    static func isV2Ping(_ r: HTTPClient.Response) -> Bool {
+        r.status == .ok || (r.status == .unauthorized && r.headers.first(name: "Docker-Distribution-API-Version")?.hasPrefix("registry/2") == true)
+    }
+
+    static func reply(_ response: HTTPClient.Response, url: String, limit: Int = OCIDocument.maxSize) throws -> Reply {
+        let body = response.body.map { Array($0.readableBytesView) } ?? []
+        guard body.count <= limit else { throw RktError("response from \(url) is larger than \(limit) bytes") }
+        return Reply(status: Int(response.status.code), headers: response.headers, body: body)
     }
 
     /// An authorised GET: answers a 401 challenge once and retries.
@@ -90,6 +132,9 @@ public final class RegistryClient: @unchecked Sendable {
             challenge = c
             try authenticate(c)
             reply = try get(url, accept: accept, auth: authorization, limit: limit)
+            if reply.status == 401 {
+                throw RktError("registry \(reference.registry) refused the credentials for \(reference.repository) (401 unauthorized; check the dockerAuth entry in auth.d)")
+            }
         }
         return reply
     }
@@ -98,7 +143,7 @@ public final class RegistryClient: @unchecked Sendable {
         let basic = credentials.map { "Basic " + Data("\($0.user):\($0.password)".utf8).base64EncodedString() }
         switch c.scheme {
         case "basic":
-            guard let basic else { throw RktError("registry \(reference.registry) requires credentials", causes: ["add a dockerAuth entry in auth.d"]) }
+            guard let basic else { throw RktError("registry \(reference.registry) requires credentials (add a dockerAuth entry for it in auth.d)") }
             authorization = basic
         case "bearer":
             guard let realm = c.params["realm"] else { throw RktError("unable to retrieve auth token", causes: ["challenge has no realm"]) }
@@ -125,6 +170,11 @@ public final class RegistryClient: @unchecked Sendable {
         }
     }
 
+    /// An error as one line (`message: innermost cause`), for messages that must carry it.
+    static func reason(_ error: any Error) -> String {
+        (error as? RktError)?.description ?? String(describing: error)
+    }
+
     // MARK: - Manifests and blobs
 
     /// Fetches a manifest by tag or digest; the body is verified against the digest when the
@@ -141,7 +191,7 @@ public final class RegistryClient: @unchecked Sendable {
         let digest = "sha256:" + SHA256.hash(data: reply.body).hexString
         let expected = ref.hasPrefix("sha256:") ? ref : reply.headers.first(name: "Docker-Content-Digest")
         if let expected, expected != digest {
-            throw RktError("manifest \(reference.repository):\(ref) does not match its digest", causes: ["expected \(expected), got \(digest)"])
+            throw RktError("manifest \(reference.repository):\(ref) from \(reference.registry) does not match its digest \(expected) (got \(digest))")
         }
         return (reply.body, reply.headers.first(name: "Content-Type"), digest)
     }
@@ -152,43 +202,96 @@ public final class RegistryClient: @unchecked Sendable {
         guard reply.status == 200 else {
             throw RktError("cannot fetch blob \(d.digest) from \(reference.registry)", causes: ["bad HTTP status code: \(reply.status)"])
         }
-        try BlobDigest.verify(reply.body, d)
+        try BlobDigest.verify(reply.body, d, from: reference.registry)
         return reply.body
     }
 
-    /// Downloads blobs into the given files, at most `parallel` at a time; every byte is
-    /// SHA-256'd as it arrives and a mismatch fails the whole fetch.
+    /// Downloads blobs into the given files, `parallel` at a time (a new one starts as soon as
+    /// one ends); every byte is SHA-256'd as it arrives and a mismatch fails the whole fetch.
+    /// `progress` draws a bar per blob (stderr is a terminal).
     public func downloadBlobs(_ jobs: [(OCIDescriptor, String)], parallel: Int = 3, progress: Bool) throws {
         // Make sure a valid token exists before starting concurrent requests.
         if let exp = tokenExpiry, exp < Date() { authorization = nil }
         if authorization == nil, let challenge { try authenticate(challenge) }
-        var index = 0
-        while index < jobs.count {
-            let batch = jobs[index..<min(index + parallel, jobs.count)]
-            index += batch.count
-            let tasks = try batch.map { job -> (OCIDescriptor, DigestingFileDelegate, EventLoopFuture<DigestingFileDelegate.Result>) in
-                let (d, path) = job
-                var request = try HTTPClient.Request(url: "\(base)/\(reference.repository)/blobs/\(d.digest)", method: .GET)
-                if let authorization { request.headers.add(name: "Authorization", value: authorization) }
-                let delegate = try DigestingFileDelegate(path: path, limit: min(d.size, Self.maxBlobSize))
-                return (d, delegate, client.execute(request: request, delegate: delegate).futureResult)
+        let bars = progress ? BlobProgress(jobs.map(\.0)) : nil
+        let slots = DispatchSemaphore(value: max(parallel, 1))
+        let failed = FailureFlag()
+        var tasks: [(OCIDescriptor, DigestingFileDelegate, EventLoopFuture<DigestingFileDelegate.Result>)] = []
+        // Whatever happens, every started request has ended before the caller deletes the files.
+        defer {
+            for (_, delegate, future) in tasks {
+                _ = try? future.wait()
+                delegate.close()
             }
-            for (d, delegate, future) in tasks {
-                let result: DigestingFileDelegate.Result
-                do { result = try future.wait() } catch {
-                    delegate.close()
-                    throw RktError("cannot download blob \(d.digest) from \(reference.registry)", cause: error)
-                }
-                guard result.status == 200 else {
-                    throw RktError("cannot download blob \(d.digest) from \(reference.registry)", causes: ["bad HTTP status code: \(result.status)"])
-                }
-                guard result.digest == d.digest, result.size == d.size else {
-                    throw RktError("blob \(d.digest) from \(reference.registry) does not match its descriptor", causes: ["got \(result.digest), \(result.size) bytes"])
-                }
-                if progress { FileHandle.standardError.write(Data("Downloaded \(d.digest.prefix(19)) (\(Humanize.bytesSI(Int(result.size))))\n".utf8)) }
+            bars?.finish()
+        }
+        for (i, job) in jobs.enumerated() {
+            let (d, path) = job
+            slots.wait()
+            // A failure already seen stops the rest from starting; the loop below reports it.
+            if failed.isSet {
+                slots.signal()
+                break
+            }
+            var request = try HTTPClient.Request(url: "\(base)/\(reference.repository)/blobs/\(d.digest)", method: .GET)
+            if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+            let delegate = try DigestingFileDelegate(path: path, limit: min(d.size, Self.maxBlobSize)) { received in
+                bars?.update(i, received: received)
+            }
+            let future = client.execute(request: request, delegate: delegate).futureResult
+            future.whenComplete { r in
+                if case .success(let res) = r, res.status == 200, res.digest == d.digest, res.size == d.size {} else { failed.set() }
+                slots.signal()
+            }
+            tasks.append((d, delegate, future))
+        }
+        for (d, _, future) in tasks {
+            let result: DigestingFileDelegate.Result
+            do { result = try future.wait() } catch {
+                throw RktError("cannot download blob \(d.digest) from \(reference.registry): \(Self.reason(error))")
+            }
+            guard result.status == 200 else {
+                throw RktError("cannot download blob \(d.digest) from \(reference.registry): bad HTTP status code: \(result.status)")
+            }
+            // No cause: without --debug only the innermost message is printed, and it must
+            // name the digest.
+            guard result.digest == d.digest, result.size == d.size else {
+                throw BlobDigest.mismatch(d, got: result.digest, size: result.size, from: reference.registry)
             }
         }
     }
+}
+
+/// The two pings of `pingEitherScheme`, completed on event-loop threads and waited for by the
+/// fetching thread.
+final class PingRace: @unchecked Sendable {
+    typealias Outcome = Result<HTTPClient.Response, any Error>
+    private let cond = NSCondition()
+    private var https: Outcome?
+    private var http: Outcome?
+
+    func finish(_ scheme: String, _ outcome: Outcome) {
+        cond.lock()
+        if scheme == "https" { https = outcome } else { http = outcome }
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    /// Blocks until `done` says the outcomes so far are enough.
+    func wait(until done: (Outcome?, Outcome?) -> Bool) -> (https: Outcome?, http: Outcome?) {
+        cond.lock()
+        defer { cond.unlock() }
+        while !done(https, http) { cond.wait() }
+        return (https, http)
+    }
+}
+
+/// A flag set from event-loop callbacks and read by the fetching thread.
+final class FailureFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }
 
 /// `WWW-Authenticate: Bearer realm="…",service="…",scope="…"`, parsed properly (quoted values
@@ -230,11 +333,17 @@ struct AuthChallenge: Equatable {
 }
 
 enum BlobDigest {
-    static func verify(_ bytes: [UInt8], _ d: OCIDescriptor) throws {
+    static func verify(_ bytes: [UInt8], _ d: OCIDescriptor, from origin: String) throws {
         let got = "sha256:" + SHA256.hash(data: bytes).hexString
         guard got == d.digest, Int64(bytes.count) == d.size else {
-            throw RktError("blob \(d.digest) does not match its descriptor", causes: ["got \(got), \(bytes.count) bytes"])
+            throw mismatch(d, got: got, size: Int64(bytes.count), from: origin)
         }
+    }
+
+    /// One line naming the blob, where it came from and what arrived instead.
+    static func mismatch(_ d: OCIDescriptor, got: String, size: Int64, from origin: String) -> RktError {
+        let what = got == d.digest ? "\(size) bytes instead of \(d.size)" : "content has digest \(got)"
+        return RktError("blob \(d.digest) from \(origin) does not match its digest (\(what))")
     }
 }
 
