@@ -45,7 +45,7 @@ struct NetworkTests {
         #expect(after.isEmpty, "\(after)")
     }
 
-    @Test("--port forwards NAME:HOSTPORT on every local address, including 127.0.0.1, and NAME:HOSTIP:HOSTPORT only on HOSTIP")
+    @Test("--port forwards NAME:HOSTPORT on every local address, including 127.0.0.1, and NAME:HOSTIP:HOSTPORT only on HOSTIP; rkt stop removes them")
     func portForwarding() throws {
         let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
@@ -66,9 +66,10 @@ struct NetworkTests {
         let fp = pod.footprint()
         #expect(fp.rules.contains { $0.contains("--dport \(anyPort)") } && fp.rules.contains { $0.contains("-d 127.0.0.1/32") }, "\(fp)")
 
-        pod.process.kill(SIGTERM)
+        let stop = env.rkt(["stop", pod.uuid])
+        #expect(stop.exit == 0, "\(stop)")
         _ = pod.process.wait(timeout: 30)
-        // The pod's own exit removed the forwards; gc then finds nothing left to do.
+        // Stopping the pod removed its forwards, link and lease; gc then finds nothing left to do.
         let exited = fp.now(ips: [pod.ip])
         #expect(exited.isEmpty, "\(exited)")
         #expect(NetTest.httpGet("127.0.0.1", anyPort, timeout: 1) == nil)
