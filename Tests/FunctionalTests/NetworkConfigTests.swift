@@ -179,6 +179,10 @@ struct NetworkConfigTests {
         #expect(r.exit == 0, "\(r)")
         #expect(r.stdout.contains("nameserver 10.233.6.53\n") && r.stdout.contains("search pods.example\n")
                 && r.stdout.contains("options ndots:2\n"), "\(r)")
+        // The result's DNS is kept in net-info.json (rkt's `dns`), which status --format=json shows.
+        let pods = (try? FileManager.default.contentsOfDirectory(atPath: env.dataDir + "/pods/run")) ?? []
+        let info = pods.first.flatMap { try? String(contentsOfFile: env.dataDir + "/pods/run/\($0)/net-info.json", encoding: .utf8) } ?? ""
+        #expect(info.contains(#""dns":{"nameservers":["10.233.6.53"]"#), "\(info)")
         let none = try Self.cat(env, ["--net=\(net)", "--dns=none"], "/etc/resolv.conf")
         #expect(none.stdout.hasSuffix("NO-FILE\n"), "\(none)")
         let flag = try Self.cat(env, ["--net=\(net)", "--dns=10.0.0.99"], "/etc/resolv.conf")

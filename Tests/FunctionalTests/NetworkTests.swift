@@ -18,6 +18,9 @@ struct NetworkTests {
         let server = try NetTest.startPod(env, [httpd])
         #expect(server.networks.map(\.name) == ["default"])
         #expect(server.ip.hasPrefix("172.16.28."), "\(server.networks)")
+        // net-info.json records the result's address, gateway and routes as rkt's `ip4`.
+        let info = (try? String(contentsOfFile: server.podDir + "/net-info.json", encoding: .utf8)) ?? ""
+        #expect(info.contains(#""ip4":{"ip":"\#(server.ip)/24","gateway":"172.16.28.1","routes":[{"dst":"0.0.0.0/0"}]}"#), "\(info)")
         let before = server.footprint()
         #expect(!before.links.isEmpty && before.netns && !before.leases.isEmpty, "\(before)")
         // The host reaches the pod by its address.

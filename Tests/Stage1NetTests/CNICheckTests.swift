@@ -63,6 +63,9 @@ struct CNICheckTests {
         let state = try f.net.setup(.networks([.init(name: "a")], all: false), netnsPath: f.root + "/netns")
         #expect(state?.networks.first?.ip == "10.99.0.5")
         #expect(state?.networks.first?.hostInterface == "vethfake")
+        // net-info.json keeps rkt's ip4 (CIDR, gateway) and reads back.
+        #expect(state?.networks.first?.ip4 == NetInfo.IP4(ip: "10.99.0.5/24", gateway: "10.99.0.1", routes: nil))
+        #expect(try NetInfo.load(podDir: f.root + "/pod") == state?.networks)
         #expect(f.calls == ["ADD eth0 prev=no", "CHECK eth0 prev=yes"])
         #expect(f.net.teardown().isEmpty)
         #expect(f.calls.last == "DEL eth0 prev=yes")

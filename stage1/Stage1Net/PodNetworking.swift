@@ -71,6 +71,11 @@ public struct PodNetworking {
                 infos[index].mask = CNIResult.mask(prefixLength: result.prefixLength ?? 32)
                 infos[index].hostIP = result.gateway ?? ""
                 infos[index].hostInterface = result.hostInterface
+                if let ip = result.ip {
+                    infos[index].ip4 = NetInfo.IP4(ip: "\(ip)/\(result.prefixLength ?? 32)", gateway: result.gateway,
+                                                   routes: result.routes.isEmpty ? nil : result.routes)
+                }
+                if !result.dns.isEmpty { infos[index].dns = result.dns }
             }
             try NetInfo.save(infos, podDir: podDir)
             if !ports.isEmpty {
