@@ -93,6 +93,15 @@ struct NetworkTests {
         #expect(pods.isEmpty, "\(pods)")
     }
 
+    @Test("--mds-register fails with one clear line while there is no metadata service")
+    func mdsRegister() throws {
+        let env = try Stage1FullTests.fullEnv()
+        defer { env.cleanup() }
+        let r = env.run(["--mds-register", try TestImages.busybox()])
+        #expect(r.exit == 254, "\(r)")
+        #expect(NetTest.errorLines(r).count == 1 && r.stderr.contains("metadata service"), "\(r)")
+    }
+
     @Test("--net=host shares the host's network namespace and interfaces; --net=none has only lo")
     func hostAndNone() throws {
         let env = try Stage1FullTests.fullEnv()
