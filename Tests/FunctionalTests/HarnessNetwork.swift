@@ -128,6 +128,19 @@ enum NetTest {
         (try? runCommand("/usr/sbin/ip", args, timeout: 30))?.stdout ?? ""
     }
 
+    /// The host's IPv4 addresses (`addr …`), routes (`route …`) and iptables rules (`rule …`)
+    /// whose text mentions one of `needles`: for networks private to one test (own subnet and
+    /// name) this is their whole footprint, comparable exactly before and after.
+    static func hostState(mentioning needles: [String]) -> [String] {
+        let sources = [
+            ("addr", ip(["-4", "-o", "addr", "show"])), ("route", ip(["-4", "-o", "route", "show"])),
+            ("rule", (try? iptablesSave()) ?? ""),
+        ]
+        return sources.flatMap { kind, text in
+            text.split(separator: "\n").filter { line in needles.contains { line.contains($0) } }.map { "\(kind) \($0)" }
+        }.sorted()
+    }
+
     /// Interface names in the host's network namespace.
     static func hostLinks() -> Set<String> {
         Set(ip(["-o", "link", "show"]).split(separator: "\n").compactMap { line -> String? in

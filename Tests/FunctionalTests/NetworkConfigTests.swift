@@ -20,14 +20,20 @@ struct NetworkConfigTests {
         defer { env.cleanup() }
         let a = Self.netName("a"), b = Self.netName("b")
         try NetTest.writeNetwork(env, file: "10-a.conf", """
-            {"cniVersion": "0.3.1", "name": "\(a)", "type": "ptp", "ipam": \(NetTest.ipam(env, subnet: "10.233.1.0/24"))}
+            {"cniVersion": "0.3.1", "name": "\(a)", "type": "ptp", "ipMasq": true, "ipam": \(NetTest.ipam(env, subnet: "10.233.1.0/24"))}
             """)
         try NetTest.writeNetwork(env, file: "20-b.conflist", """
             {"cniVersion": "0.4.0", "name": "\(b)", "plugins": [
               {"type": "ptp", "ipam": \(NetTest.ipam(env, subnet: "10.233.2.0/24"))},
               {"type": "tuning", "sysctl": {"net.ipv4.conf.eth1.rp_filter": "2"}}]}
             """)
+        // The host's addresses, routes and iptables rules for these two private networks: none
+        // before, some while the pod runs, exactly none again after gc.
+        let slice = ["10.233.1.", "10.233.2.", a, b]
+        let sliceBefore = NetTest.hostState(mentioning: slice)
         let pod = try NetTest.startPod(env, ["--net=\(b),\(a):IP=10.233.1.77", try NetTest.httpImage()], networks: 2)
+        let sliceRunning = NetTest.hostState(mentioning: slice)
+        #expect(sliceRunning.contains { $0.contains("MASQUERADE") } && sliceRunning.contains { $0.hasPrefix("route 10.233.2.") }, "\(sliceRunning)")
         // Applied in file-name order: a on eth0, b on eth1.
         #expect(pod.networks.map(\.name) == [a, b], "\(pod.networks)")
         #expect(pod.ip(a) == "10.233.1.77")
@@ -49,6 +55,7 @@ struct NetworkConfigTests {
         #expect(gc.exit == 0, "\(gc)")
         #expect(after.isEmpty, "\(after)")
         #expect(NetTest.leases(env, network: a).isEmpty && NetTest.leases(env, network: b).isEmpty)
+        #expect(NetTest.hostState(mentioning: slice) == sliceBefore)
     }
 
     /// A plugin in `<local-config>/net.d` that logs each command and hands over to ptp; with
