@@ -44,12 +44,13 @@ struct NetSelectionTests {
 struct CNIResultTests {
     @Test("a 0.1.0 result gives the address, gateway and DNS")
     func legacy() throws {
-        let json = #"{"cniVersion":"0.1.0","ip4":{"ip":"172.16.28.5/24","gateway":"172.16.28.1"},"dns":{"nameservers":["1.2.3.4"]}}"#
+        let json = #"{"cniVersion":"0.1.0","ip4":{"ip":"172.16.28.5/24","gateway":"172.16.28.1","routes":[{"dst":"0.0.0.0/0"}]},"dns":{"nameservers":["1.2.3.4"]}}"#
         let r = try CNIResult.parse(Array(json.utf8))
         #expect(r.ip == "172.16.28.5")
         #expect(r.prefixLength == 24)
         #expect(r.gateway == "172.16.28.1")
         #expect(r.dns.nameservers == ["1.2.3.4"])
+        #expect(r.routes == [CNIResult.Route(dst: "0.0.0.0/0", gw: nil)])
     }
 
     @Test("a 1.0.0 result gives the first IPv4 address and the host-side link")
@@ -57,13 +58,14 @@ struct CNIResultTests {
         let json = """
             {"cniVersion":"1.0.0","interfaces":[{"name":"veth1234","mac":"aa:bb"},{"name":"eth0","sandbox":"/var/run/netns/x"}],
              "ips":[{"address":"fd00::5/64","interface":1},{"address":"10.1.2.3/16","gateway":"10.1.0.1","interface":1}],
-             "dns":{}}
+             "routes":[{"dst":"0.0.0.0/0","gw":"10.1.0.1"},{"dst":"::/0"}],"dns":{}}
             """
         let r = try CNIResult.parse(Array(json.utf8))
         #expect(r.ip == "10.1.2.3")
         #expect(r.prefixLength == 16)
         #expect(r.gateway == "10.1.0.1")
         #expect(r.hostInterface == "veth1234")
+        #expect(r.routes == [CNIResult.Route(dst: "0.0.0.0/0", gw: "10.1.0.1")])
         #expect(r.dns.isEmpty)
     }
 

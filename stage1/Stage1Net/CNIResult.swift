@@ -12,15 +12,39 @@ public struct CNIResult: Sendable, Equatable {
     /// The host side of the link when the plugin reports it (ptp's veth); used for route_localnet.
     public var hostInterface: String?
     public var dns: DNS
+    /// The IPv4 routes the plugin set up in the pod (0.1.0 `ip4.routes`, 0.3.0+ `routes`).
+    public var routes: [Route] = []
     /// The whole result, kept for CHECK/DEL `prevResult` (CNI ≥ 0.4.0).
     public var raw: JSONValue
 
-    public struct DNS: Sendable, Equatable {
+    public struct Route: Sendable, Equatable, Codable {
+        public var dst: String
+        public var gw: String?
+    }
+
+    public struct DNS: Sendable, Equatable, Codable {
         public var nameservers: [String] = []
         public var domain: String?
         public var search: [String] = []
         public var options: [String] = []
         public var isEmpty: Bool { nameservers.isEmpty && domain == nil && search.isEmpty && options.isEmpty }
+
+        public init(nameservers: [String] = [], domain: String? = nil, search: [String] = [], options: [String] = []) {
+            self.nameservers = nameservers
+            self.domain = domain
+            self.search = search
+            self.options = options
+        }
+
+        /// Every member is optional on disk (rkt's `omitempty`): a hand-edited or older
+        /// net-info.json must still load, or teardown could not find the networks to DEL.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            nameservers = try c.decodeIfPresent([String].self, forKey: .nameservers) ?? []
+            domain = try c.decodeIfPresent(String.self, forKey: .domain)
+            search = try c.decodeIfPresent([String].self, forKey: .search) ?? []
+            options = try c.decodeIfPresent([String].self, forKey: .options) ?? []
+        }
     }
 
     public static func parse(_ bytes: [UInt8]) throws -> CNIResult {
@@ -32,6 +56,7 @@ public struct CNIResult: Sendable, Equatable {
             // 0.1.0 / 0.2.0
             (result.ip, result.prefixLength) = splitCIDR(ip4["ip"]?.stringValue)
             result.gateway = ip4["gateway"]?.stringValue
+            result.routes = parseRoutes(ip4["routes"])
         } else if let ips = obj["ips"]?.arrayValue {
             // 0.3.0+: the first IPv4 address assigned to a sandbox interface.
             let interfaces = obj["interfaces"]?.arrayValue ?? []
@@ -41,10 +66,17 @@ public struct CNIResult: Sendable, Equatable {
                 result.gateway = entry["gateway"]?.stringValue
                 break
             }
+            result.routes = parseRoutes(obj["routes"]).filter { !$0.dst.contains(":") }
             // The host-side interface is the one without a sandbox path.
             result.hostInterface = interfaces.first { ($0["sandbox"]?.stringValue ?? "").isEmpty }?["name"]?.stringValue
         }
         return result
+    }
+
+    static func parseRoutes(_ v: JSONValue?) -> [Route] {
+        (v?.arrayValue ?? []).compactMap { r in
+            r["dst"]?.stringValue.map { Route(dst: $0, gw: r["gw"]?.stringValue) }
+        }
     }
 
     static func parseDNS(_ v: JSONValue?) -> DNS {

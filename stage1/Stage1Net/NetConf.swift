@@ -52,6 +52,23 @@ public struct NetConf: Sendable {
             ipMasq: ipMasq, isConfList: isList, path: path, bytes: bytes, json: obj)
     }
 
+    /// CHECK and DEL get the stored ADD result as `prevResult` from CNI 0.4.0 on.
+    public var passesPrevResult: Bool { Self.version(cniVersion, atLeast: [0, 4, 0]) }
+
+    /// CHECK exists from CNI 0.4.0; a `.conflist` may turn it off with `disableCheck`.
+    public var supportsCheck: Bool { passesPrevResult && json["disableCheck"]?.boolValue != true }
+
+    /// Compares dotted versions numerically (`0.10.0` > `0.4.0`); junk compares as 0.
+    static func version(_ v: String, atLeast min: [Int]) -> Bool {
+        let parts = v.split(separator: ".").map { Int($0) ?? 0 }
+        for i in 0..<Swift.max(parts.count, min.count) {
+            let a = i < parts.count ? parts[i] : 0
+            let b = i < min.count ? min[i] : 0
+            if a != b { return a > b }
+        }
+        return true
+    }
+
     /// CNI network names: start alphanumeric, then alphanumerics, `_`, `.` or `-`.
     static func validateNetworkName(_ name: String, file: String) throws {
         let ok = name.utf8.enumerated().allSatisfy { i, c in

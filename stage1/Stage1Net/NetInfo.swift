@@ -14,10 +14,20 @@ public struct NetInfo: Codable, Sendable, Equatable {
     public var args: String
     public var mask: String
     public var hostIP: String
+    /// rkt's `ip4` (the result's address as CIDR, gateway and routes) and `dns`, so `rkt status
+    /// --format=json` carries what the plugin reported; absent when it reported nothing.
+    public var ip4: IP4?
+    public var dns: CNIResult.DNS?
     /// Extra fields of ours (rkt ignores unknown keys): the host-side link and the masquerade flag,
     /// so teardown and port forwarding need no re-parsing.
     public var hostInterface: String?
     public var ipMasq: Bool?
+
+    public struct IP4: Codable, Sendable, Equatable {
+        public var ip: String
+        public var gateway: String?
+        public var routes: [CNIResult.Route]?
+    }
 
     public init(netName: String, netConf: String, pluginPath: String, ifName: String, ip: String,
                 args: String, mask: String, hostIP: String, hostInterface: String?, ipMasq: Bool) {

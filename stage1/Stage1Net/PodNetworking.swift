@@ -59,12 +59,23 @@ public struct PodNetworking {
                     netName: conf.name, netConf: copy, pluginPath: try findPlugin(conf.type), ifName: ifName,
                     ip: "", args: args, mask: "", hostIP: "", hostInterface: nil, ipMasq: conf.ipMasq))
                 try NetInfo.save(infos, podDir: podDir)
-                let result = try cni(.add, conf: conf, netnsPath: netnsPath, ifName: ifName, args: args)
+                let result = try cni.run(.add, conf: conf, netnsPath: netnsPath, ifName: ifName, args: args)
+                try FileIO.writeFile(Self.resultPath(confCopy: copy), result.raw.serialized(pretty: false), mode: 0o644)
+                // CHECK right after ADD catches a plugin that reported success but left the pod's
+                // interface or lease incomplete; the catch below then DELs everything.
+                if conf.supportsCheck {
+                    _ = try cni.run(.check, conf: conf, netnsPath: netnsPath, ifName: ifName, args: args, prevResult: result.raw)
+                }
                 if dns == nil && !result.dns.isEmpty { dns = result.dns }
                 infos[index].ip = result.ip ?? ""
                 infos[index].mask = CNIResult.mask(prefixLength: result.prefixLength ?? 32)
                 infos[index].hostIP = result.gateway ?? ""
                 infos[index].hostInterface = result.hostInterface
+                if let ip = result.ip {
+                    infos[index].ip4 = NetInfo.IP4(ip: "\(ip)/\(result.prefixLength ?? 32)", gateway: result.gateway,
+                                                   routes: result.routes.isEmpty ? nil : result.routes)
+                }
+                if !result.dns.isEmpty { infos[index].dns = result.dns }
             }
             try NetInfo.save(infos, podDir: podDir)
             if !ports.isEmpty {
@@ -73,7 +84,9 @@ public struct PodNetworking {
             return State(netnsPath: netnsPath, networks: infos, dns: dns)
         } catch {
             _ = teardown()
-            throw RktError("failed to setup network", cause: error)
+            // The inner error's own one-line form (operation, network or file, reason): rkt's
+            // `message: innermost cause` would drop which network or file failed.
+            throw RktError("failed to setup network", causes: [(error as? RktError)?.description ?? String(describing: error)])
         }
     }
 
@@ -94,8 +107,13 @@ public struct PodNetworking {
         }
         for info in infos.reversed() {
             do {
-                let conf = try NetConf.load(path: info.netConf)
-                _ = try cni(.del, conf: conf, netnsPath: netnsPath, ifName: info.ifName, args: info.args, quiet: true)
+                // net-info.json records the copy's path in the pod dir of the time (`pods/run/…`);
+                // gc tears down from `exited-garbage/…`, so look the copy up in today's pod dir.
+                let copy = podDir + "/" + PodFile.netDir + "/" + PathUtil.basename(info.netConf)
+                let conf = try NetConf.load(path: copy)
+                let prev = (try? FileIO.readFile(Self.resultPath(confCopy: copy))).flatMap { try? parseJSON($0) }
+                _ = try cni.run(.del, conf: conf, netnsPath: netnsPath, ifName: info.ifName, args: info.args,
+                                prevResult: prev, quiet: true)
             } catch {
                 warnings.append("failed to teardown network \(info.netName): \(error)")
             }
@@ -109,52 +127,13 @@ public struct PodNetworking {
 
     // MARK: - CNI invocation
 
-    enum Command: String { case add = "ADD", del = "DEL" }
+    var cni: CNIInvocation { CNIInvocation(podUUID: podUUID, pluginPath: pluginPath) }
 
-    func cni(_ command: Command, conf: NetConf, netnsPath: String, ifName: String, args: String, quiet: Bool = false) throws -> CNIResult {
-        let env = [
-            "CNI_VERSION=0.1.0", "CNI_COMMAND=\(command.rawValue)", "CNI_CONTAINERID=\(podUUID)",
-            "CNI_NETNS=\(netnsPath)", "CNI_ARGS=\(args)", "CNI_IFNAME=\(ifName)",
-            "CNI_PATH=\(pluginPath.joined(separator: ":"))",
-            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        ]
-        if !conf.isConfList {
-            let plugin = try findPlugin(conf.type)
-            return try invoke(plugin, env: env, stdin: conf.bytes, network: conf.name, command: command, quiet: quiet)
-        }
-        // A .conflist: each plugin gets name/cniVersion injected, later ones the previous result;
-        // DEL runs the list in reverse.
-        let plugins = conf.json["plugins"]?.arrayValue?.compactMap(\.objectValue) ?? []
-        var prev: JSONValue?
-        var last = CNIResult(dns: CNIResult.DNS(), raw: .null)
-        for plugin in command == .add ? plugins : plugins.reversed() {
-            var obj = plugin
-            obj["name"] = .string(conf.name)
-            obj["cniVersion"] = .string(conf.cniVersion)
-            if let prev, command == .add { obj["prevResult"] = prev }
-            let type = plugin["type"]?.stringValue ?? ""
-            let path = try findPlugin(type)
-            last = try invoke(path, env: env, stdin: JSONValue.object(obj).serialized(pretty: false),
-                              network: conf.name, command: command, quiet: quiet)
-            if command == .add { prev = last.raw }
-        }
-        return last
-    }
+    func findPlugin(_ type: String) throws -> String { try cni.findPlugin(type) }
 
-    private func invoke(_ plugin: String, env: [String], stdin: [UInt8], network: String, command: Command, quiet: Bool) throws -> CNIResult {
-        let out = try PluginExec.run(plugin, argv: [plugin], env: env, input: stdin, quiet: quiet)
-        guard out.status == 0 else {
-            let reason = CNIErrorObject.parse(out.stdout)?.text ?? "netplugin failed but error parsing its diagnostic message \(String(decoding: out.stdout, as: UTF8.self))"
-            throw RktError("\(PathUtil.basename(plugin)) \(command.rawValue) for network \(network)", causes: [reason])
-        }
-        if command == .del || out.stdout.isEmpty { return CNIResult(dns: CNIResult.DNS(), raw: .null) }
-        return try CNIResult.parse(out.stdout)
-    }
-
-    func findPlugin(_ type: String) throws -> String {
-        for dir in pluginPath where access(dir + "/" + type, X_OK) == 0 { return dir + "/" + type }
-        throw RktError("Could not find plugin \"\(type)\" in \(pluginPath.joined(separator: ":"))")
-    }
+    /// Where the ADD result of the network whose configuration copy is `confCopy` is kept, for
+    /// CHECK and DEL (CNI ≥ 0.4.0 hand it back as `prevResult`).
+    static func resultPath(confCopy: String) -> String { confCopy + ".result" }
 
     // MARK: - Port forwarding
 
@@ -170,8 +149,12 @@ public struct PodNetworking {
             let status = try iptables(cmd)
             guard status == 0 else { throw RktError("iptables \(cmd.joined(separator: " ")) failed with status \(status)") }
         }
-        // Lets DNAT'ed packets from 127.0.0.1 leave through the pod's host-side link.
-        if let link = net.hostInterface {
+        // Lets DNAT'ed packets from 127.0.0.1 leave through the pod's host-side link: the one
+        // the plugin reported (0.3.0+ results), else every host link carrying the network's host
+        // IP, as rkt did (a 0.1.0 result names no interfaces).
+        var links = Set(HostInterfaces.named(withIPv4: net.hostIP))
+        if let link = net.hostInterface { links.insert(link) }
+        for link in links {
             try? FileIO.writeFile("/proc/sys/net/ipv4/conf/\(link)/route_localnet", "1")
         }
     }
