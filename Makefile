@@ -18,7 +18,7 @@ SCRATCH     ?= .build
 CONFIG      ?= release
 PREFIX      ?= /usr/local
 DESTDIR     ?=
-DEMO_STAGE1 ?= fly
+DEMO_STAGE1 ?= swift
 BUILD       := build
 BIN         := $(BUILD)/bin
 VERSION     := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' stage0/Stage0/Version.swift)
@@ -78,8 +78,8 @@ functional-test:
 	$(MAKE) CONFIG=debug STATIC= all
 	RKT_BUILD_DIR=$(CURDIR)/$(BIN) swift test --scratch-path $(SCRATCH) --parallel --filter FunctionalTests
 
-# The demo image: busybox-static + a manifest, built offline. DEMO_STAGE1=swift switches to the
-# full stage1 once it runs pods.
+# The demo image: busybox-static + a manifest, built offline, run as a pod with the full stage1
+# (DEMO_STAGE1=fly: the fly stage1).
 demo: all
 	scripts/build-demo-aci.sh $(BUILD)/demo.aci
 	$(BIN)/rkt --dir=$(BUILD)/demo-data --insecure-options=image run \

@@ -109,13 +109,14 @@ final class StoreDB {
     }
 
     private func error(_ what: String) -> RktError {
-        RktError("image database \(what) failed", causes: [String(cString: sqlite3_errmsg(db))])
+        // The extended code tells an I/O error's kind (e.g. 4874 = SQLITE_IOERR_SHMSIZE) apart.
+        RktError("image database \(what) failed", causes: ["\(String(cString: sqlite3_errmsg(db))) (code \(sqlite3_extended_errcode(db)))"])
     }
 
     func exec(_ sql: String) throws {
         var err: UnsafeMutablePointer<CChar>?
         if sqlite3_exec(db, sql, nil, nil, &err) != SQLITE_OK {
-            let msg = err.map { String(cString: $0) } ?? "unknown error"
+            let msg = (err.map { String(cString: $0) } ?? "unknown error") + " (code \(sqlite3_extended_errcode(db)))"
             sqlite3_free(err)
             throw RktError("image database statement failed", causes: [msg])
         }

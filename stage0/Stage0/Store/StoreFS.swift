@@ -44,9 +44,11 @@ final class FileLock {
         return try? FileLock(fd: fd, path: path, mode: mode, block: false)
     }
 
+    /// Takes ownership of `fd`: it is closed on failure too. The lock is taken before any stored
+    /// property is set, so a failure never runs `deinit`: closing there as well would close the
+    /// fd twice, and in a threaded process the second close hits whatever file another thread
+    /// opened under that number meanwhile (seen as SQLite I/O errors and truncated reads).
     init(fd: Int32, path: String, mode: Mode, block: Bool) throws {
-        self.fd = fd
-        self.path = path
         var op = mode == .shared ? LOCK_SH : LOCK_EX
         if !block { op |= LOCK_NB }
         while flock(fd, op) != 0 {
@@ -55,6 +57,8 @@ final class FileLock {
             _ = Glibc.close(fd)
             throw RktError.errno("cannot lock", path, e)
         }
+        self.fd = fd
+        self.path = path
     }
 
     deinit { _ = Glibc.close(fd) }

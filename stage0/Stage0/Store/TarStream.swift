@@ -6,9 +6,11 @@ import Crypto
 import RktCommon
 
 /// Reads a (possibly compressed) tar from an fd in one pass: libarchive's raw reader
-/// decompresses (on its own thread, see `TarInflater`), every uncompressed byte is SHA-512'd
-/// (unless `hashing` is off) and optionally copied to `copyFD`, and libarchive's tar reader
-/// parses those same bytes. Nothing is read twice.
+/// decompresses, every uncompressed byte is SHA-512'd (unless `hashing` is off) and optionally
+/// copied to `copyFD`, and libarchive's tar reader parses those same bytes. Nothing is read
+/// twice. The stage before parsing runs on a thread of its own (`TarReadAhead`): decompression
+/// for a compressed image (hashing and copying stay with the parser), reading and hashing for a
+/// plain one.
 final class TarStream {
     enum Compression { case plain, gzip, bzip2, xz }
 
@@ -18,8 +20,10 @@ final class TarStream {
     private var prefix: [UInt8]
     private var prefixOff = 0
     private var raw: OpaquePointer?
-    private var inflater: TarInflater?
-    /// Set by `readSource`, which runs on the inflater's thread for compressed input.
+    private var readAhead: TarReadAhead?
+    /// Whether hashing and copying run on the read-ahead thread (plain input) or in `readTar`.
+    private var digestAhead = false
+    /// Set on the read-ahead thread (by `readSource` or the digest stage) before it reports -1.
     private var sourceFailure: RktError?
     private let hashing: Bool
     private var tar: OpaquePointer?
@@ -82,10 +86,15 @@ final class TarStream {
             var e: OpaquePointer?
             guard archive_read_next_header(r, &e) == ARCHIVE_OK else { throw archiveError(r, "cannot decompress image") }
             let source = source
-            inflater = TarInflater(raw: r, bufSize: bufSize) { [unowned self] a in
+            readAhead = TarReadAhead(bufSize: bufSize, fill: { archive_read_data(r, $0, $1) }) { [unowned self] in
                 if let f = self.sourceFailure { return RktError("cannot decompress image \(source)", cause: f) }
-                let msg = archive_error_string(a).map { String(cString: $0) } ?? "decompression failed"
+                let msg = archive_error_string(r).map { String(cString: $0) } ?? "decompression failed"
                 return RktError("cannot decompress image \(source)", causes: [msg])
+            }
+        } else {
+            digestAhead = true
+            readAhead = TarReadAhead(bufSize: bufSize, fill: { [unowned self] in self.readAndDigest($0, $1) }) { [unowned self] in
+                self.sourceFailure ?? RktError("cannot read image \(self.source)")
             }
         }
         guard let t = archive_read_new() else { throw RktError("cannot read image \(source)", causes: ["out of memory"]) }
@@ -96,7 +105,7 @@ final class TarStream {
     }
 
     deinit {
-        inflater?.stop()
+        readAhead?.stop()
         if let tar { archive_read_free(tar) }
         if let raw { archive_read_free(raw) }
         srcBuf.deallocate()
@@ -104,7 +113,6 @@ final class TarStream {
 
     private func archiveError(_ a: OpaquePointer, _ what: String) -> RktError {
         if let failure { return RktError("\(what) \(source)", cause: failure) }
-        if inflater == nil, let sourceFailure { return RktError("\(what) \(source)", cause: sourceFailure) }
         let msg = archive_error_string(a).map { String(cString: $0) } ?? "unknown archive error"
         return RktError("\(what) \(source)", causes: [msg])
     }
@@ -132,34 +140,40 @@ final class TarStream {
         }
     }
 
+    /// Plain input on the read-ahead thread: the next bytes of the source, hashed and copied.
+    private func readAndDigest(_ buf: UnsafeMutableRawPointer, _ cap: Int) -> Int {
+        var p: UnsafeRawPointer?
+        let n = readSource(&p)
+        guard n > 0, let p else { return n }
+        buf.copyMemory(from: p, byteCount: n)
+        return digest(UnsafeRawBufferPointer(start: buf, count: n)) ? n : -1
+    }
+
+    /// Hashes and copies one chunk of the uncompressed stream; false (with the failure recorded)
+    /// when the copy cannot be written.
+    private func digest(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        if hashing { hasher.update(bufferPointer: chunk) }
+        size += Int64(chunk.count)
+        if copyFD >= 0 {
+            do { try StoreFS.writeAll(fd: copyFD, chunk, path: copyPath) } catch {
+                sourceFailure = RktError("cannot write image copy", cause: error)
+                return false
+            }
+        }
+        return true
+    }
+
     /// Uncompressed bytes for the tar reader, hashed and copied on the way through.
     fileprivate func readTar(_ out: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
-        var n: Int
-        if let inflater {
-            n = inflater.read(out)
-            if n < 0 {
-                failure = failure ?? inflater.failure ?? RktError("cannot decompress image \(source)")
-                return -1
-            }
-        } else {
-            var p: UnsafeRawPointer?
-            n = readSource(&p)
-            if n < 0 {
-                failure = failure ?? sourceFailure
-                return -1
-            }
-            out.pointee = p
+        guard let readAhead else { return -1 }
+        let n = readAhead.read(out)
+        if n < 0 {
+            failure = failure ?? readAhead.failure ?? RktError("cannot read image \(source)")
+            return -1
         }
-        if n > 0, let p = out.pointee {
-            let chunk = UnsafeRawBufferPointer(start: p, count: n)
-            if hashing { hasher.update(bufferPointer: chunk) }
-            size += Int64(n)
-            if copyFD >= 0 {
-                do { try StoreFS.writeAll(fd: copyFD, chunk, path: copyPath) } catch {
-                    failure = RktError("cannot write image copy", cause: error)
-                    return -1
-                }
-            }
+        if n > 0, !digestAhead, let p = out.pointee, !digest(UnsafeRawBufferPointer(start: p, count: n)) {
+            failure = failure ?? sourceFailure
+            return -1
         }
         return n
     }

@@ -1,18 +1,18 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CArchive
 import Foundation
 import RktCommon
 
-/// Runs libarchive's decompressor on a thread of its own, a few buffers ahead of the reader, so
-/// that inflating a gzip/bzip2/xz image overlaps with hashing, copying and extracting it (the
-/// import benchmark compares against `tar -xzf`, which pipes gzip into tar the same way).
+/// Fills buffers on a thread of its own, a few buffers ahead of the tar reader, so that the work
+/// before parsing overlaps with parsing and extracting (the import benchmark compares against
+/// `tar -xzf`, which pipes gzip into tar the same way). For a compressed image the thread runs
+/// libarchive's decompressor; for a plain one it reads and hashes (rendering re-reads a blob).
 ///
-/// The producer owns the raw archive (and, through its read callback, the source fd) until it
-/// has finished; the consumer only sees filled buffers. Handing a buffer back frees its slot.
-final class TarInflater: @unchecked Sendable {
-    private let raw: OpaquePointer
+/// `fill` runs only on the producer thread until it has finished (it owns the raw archive and the
+/// source fd meanwhile); the consumer only sees filled buffers. Handing a buffer back frees its slot.
+final class TarReadAhead: @unchecked Sendable {
+    private let fill: (UnsafeMutableRawPointer, Int) -> Int
     private let bufSize: Int
     private let slots: [UnsafeMutableRawPointer]
     private let cond = NSCondition()
@@ -24,11 +24,13 @@ final class TarInflater: @unchecked Sendable {
     private var error: RktError?
     /// The slot the consumer is reading, returned to `free` on its next call.
     private var lent: Int?
-    /// Builds the error when libarchive fails; runs on the producer thread.
-    private let describeFailure: (OpaquePointer) -> RktError
+    /// Builds the error after `fill` returned -1; runs on the producer thread.
+    private let describeFailure: () -> RktError
 
-    init(raw: OpaquePointer, bufSize: Int, depth: Int = 8, describeFailure: @escaping (OpaquePointer) -> RktError) {
-        self.raw = raw
+    /// `fill(buffer, capacity)` returns the bytes it put in `buffer`, 0 at the end, -1 on failure.
+    init(bufSize: Int, depth: Int = 8, fill: @escaping (UnsafeMutableRawPointer, Int) -> Int,
+         describeFailure: @escaping () -> RktError) {
+        self.fill = fill
         self.bufSize = bufSize
         self.describeFailure = describeFailure
         slots = (0..<depth).map { _ in UnsafeMutableRawPointer.allocate(byteCount: bufSize, alignment: 16) }
@@ -55,8 +57,8 @@ final class TarInflater: @unchecked Sendable {
             let slot = free.removeFirst()
             cond.unlock()
 
-            let n = archive_read_data(raw, slots[slot], bufSize)
-            let failure = n < 0 ? describeFailure(raw) : nil
+            let n = fill(slots[slot], bufSize)
+            let failure = n < 0 ? describeFailure() : nil
 
             cond.lock()
             filled.append((slot, n < 0 ? -1 : n))
