@@ -219,4 +219,9 @@ public enum Log {
         let bytes = Array((line + "\n").utf8)
         _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
     }
+
+    /// Command output (e.g. `attach --action=list`) on stdout.
+    public static func writeStdout(_ text: String) {
+        try? FileIO.writeAll(fd: 1, Array(text.utf8), what: "stdout")
+    }
 }
