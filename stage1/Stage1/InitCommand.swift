@@ -17,6 +17,7 @@ import Stage1Net
 ///   exit status of pod-init = exit status of `rkt run`
 public enum InitCommand {
     public static let planFDEnv = "RKT_STAGE1_PLAN_FD"
+    public static let manifestFDEnv = "RKT_STAGE1_MANIFEST_FD"
 
     public static func main(_ args: [String]) -> Int32 {
         do {
@@ -114,10 +115,17 @@ public enum InitCommand {
         FileIO.close(pipeFDs[1])
         defer { FileIO.close(pipeFDs[0]) }
 
-        var env = environment().filter { !$0.hasPrefix(planFDEnv + "=") && !$0.hasPrefix(Stage1Env.lockFD + "=") }
-        env.append("\(planFDEnv)=3")
+        // The pod manifest is host root's (0640): pod-init in a user namespace could not open it,
+        // so it gets an open fd instead.
+        let manifestFD = try FileIO.open(PathUtil.join(podDir, PodFile.manifest), O_RDONLY | O_CLOEXEC)
+        defer { FileIO.close(manifestFD) }
+
+        var env = environment().filter {
+            !$0.hasPrefix(planFDEnv + "=") && !$0.hasPrefix(manifestFDEnv + "=") && !$0.hasPrefix(Stage1Env.lockFD + "=")
+        }
+        env += ["\(planFDEnv)=3", "\(manifestFDEnv)=4"]
         var req = SpawnRequest(path: "/proc/self/exe", argv: ["pod-init"], env: env)
-        req.fds = [0, 1, 2, pipeFDs[0]]
+        req.fds = [0, 1, 2, pipeFDs[0], manifestFD]
         req.hostname = o.podHostname
         req.cgroupProcsFDs = procsFDs
         req.cgroupFD = cgroupFD
@@ -136,6 +144,7 @@ public enum InitCommand {
         }
         req.cloneFlags = Namespace.flags(cloneNS)
         try createPodOwnedDirectories(podDir: podDir, owner: shiftedRoot(o.privateUsers))
+        if o.privateUsers != nil { try makeTraversable([podDir, PathUtil.join(podDir, PodFile.stage1Dir)]) }
         let pid: pid_t
         do { pid = try Spawn.run(req) } catch { throw RktError("cannot start pod init", cause: error) }
         try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.pid), String(pid))
@@ -154,6 +163,16 @@ public enum InitCommand {
             let dir = PathUtil.join(podDir, name)
             try FileSystem.mkdirAll(dir, mode: mode)
             if owner != 0 { try FileSystem.chown(dir, uid: uid_t(owner), gid: gid_t(owner)) }
+        }
+    }
+
+    /// pod-init reaches the pod through its working directory (the pod dir), so the directories
+    /// above it never need to be searchable by the shifted root (rkt's are 2750, test roots 0700).
+    /// The pod dir and `stage1/` themselves are searched and get `o+x` (no listing, no reading).
+    static func makeTraversable(_ dirs: [String]) throws {
+        for d in dirs {
+            let st = try FileSystem.stat(d)
+            if st.mode & 0o001 == 0 { try FileSystem.chmod(d, mode_t(st.mode & 0o7777) | 0o001) }
         }
     }
 

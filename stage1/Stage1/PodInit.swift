@@ -13,9 +13,10 @@ public enum PodInit {
         // Exec'd as /proc/self/exe, so the kernel named us "exe"; name the stage (youki/runc style).
         _ = rkt_prctl_set_name("pod-init")
         do {
-            let (podDir, o) = try readPlan()
+            let (_, o) = try readPlan()
             Log.debug = o.debug
-            let apps = try prepare(podDir: podDir, options: o)
+            let manifest = try readFD(InitCommand.manifestFDEnv, what: "pod manifest")
+            let apps = try prepare(podDir: podDirectory, manifest: manifest, options: o)
             return try Supervisor(apps: apps, interactive: o.interactive).run()
         } catch let e as RktError {
             Log.error(e)
@@ -26,25 +27,37 @@ public enum PodInit {
         }
     }
 
-    static func readPlan() throws -> (String, RunOptions) {
-        guard let v = getenv(InitCommand.planFDEnv), let fd = Int32(String(cString: v)) else {
-            throw RktError("pod-init: \(InitCommand.planFDEnv) is not set")
+    /// The pod directory as pod-init reaches it: through its working directory, which init
+    /// leaves at the pod dir. The magic link needs no search permission on the directories above,
+    /// which the shifted root of a `--private-users` pod lacks.
+    static let podDirectory = "/proc/self/cwd"
+
+    /// Reads and closes the fd named by environment variable `name`.
+    static func readFD(_ name: String, what: String) throws -> [UInt8] {
+        guard let v = getenv(name), let fd = Int32(String(cString: v)) else {
+            throw RktError("pod-init: \(name) is not set")
         }
-        let bytes = try FileIO.readAll(fd: fd, what: "pod-init plan")
+        let bytes = try FileIO.readAll(fd: fd, what: what)
         FileIO.close(fd)
-        unsetenv(InitCommand.planFDEnv)
+        unsetenv(name)
+        return bytes
+    }
+
+    /// The plan: the pod dir (for messages) and the run options, NUL-separated.
+    static func readPlan() throws -> (String, RunOptions) {
+        let bytes = try readFD(InitCommand.planFDEnv, what: "pod-init plan")
         let parts = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         guard let podDir = parts.first else { throw RktError("pod-init: empty plan") }
         return (podDir, try RunOptions.parse(Array(parts.dropFirst())))
     }
 
     /// Mounts, then pivot_root; returns the spawn requests (paths already relative to the new root).
-    static func prepare(podDir: String, options o: RunOptions) throws -> [PlannedApp] {
+    static func prepare(podDir: String, manifest: [UInt8], options o: RunOptions) throws -> [PlannedApp] {
         // Nothing we mount from here on may propagate back to the host.
         try Mounts.makePrivate("/")
         let s1 = PathUtil.join(podDir, PodFile.stage1Rootfs)
         try Mounts.bind(s1, s1, recursive: true)
-        let spec = try PodSpec.load(podDir: podDir)
+        let spec = try PodSpec.load(podDir: podDir, manifest: manifest)
 
         // /etc/hostname, /etc/hosts, /etc/resolv.conf sources (rkt-architecture.md §8.4).
         let hostnameFile = PathUtil.join(s1, Stage1Path.hostname)
