@@ -94,6 +94,28 @@ struct Stage1IOTests {
         #expect(run.wait(timeout: 30).exit == 0)
     }
 
+    @Test("a client that goes away mid-stream costs nothing: the pod keeps running and a new attach gets output")
+    func clientHangsUp() throws {
+        let env = try Self.fullEnv()
+        defer { env.cleanup() }
+        let img = try TestImages.busybox()
+        let (run, uuid) = try Self.startAttachable(env, app: "ticker", socket: "stdout", [
+            img, "--name=ticker", "--stdout=stream", "--exec=/bin/sh", "--", "-c", "while true; do echo tick; sleep 0.05; done",
+        ])
+        let first = try env.spawn(["attach", "--mode=stdout", uuid])
+        #expect(first.waitForOutput("tick", timeout: 30), "\(first.output)")
+        first.kill(SIGKILL)
+        first.wait(timeout: 10)
+        usleep(300_000)
+        let second = try env.spawn(["attach", "--mode=stdout", uuid])
+        #expect(second.waitForOutput("tick", timeout: 30), "\(second.output)")
+        #expect(run.isRunning, "\(run.output)")
+        #expect(env.rkt(["stop", uuid]).exit == 0)
+        #expect(run.wait(timeout: 30).exit == 0)
+        // The app's end closes the stream, which ends the attach.
+        #expect(second.wait(timeout: 30).exit == 0)
+    }
+
     @Test("a tty app gets its own terminal, and rkt attach --mode=tty drives it until it exits")
     func ttyAttach() throws {
         let env = try Self.fullEnv()

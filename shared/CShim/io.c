@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -94,3 +95,5 @@ int rkt_tty_make_raw(int fd, void *saved, size_t saved_size) {
 int rkt_tty_restore(int fd, const void *saved) {
     return tcsetattr(fd, TCSANOW, (const struct termios *)saved);
 }
+
+int rkt_malloc_trim(void) { return malloc_trim(0); }

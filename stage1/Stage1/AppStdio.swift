@@ -55,6 +55,9 @@ public final class PodStdio {
     var owned: [String: [Int32]] = [:]
 
     public init(signals: [Int32]) throws {
+        // A client that hangs up mid-write must cost an EPIPE, not pod-init (and with it the pod).
+        // Apps get default dispositions back in rkt_spawn.
+        signal(SIGPIPE, SIG_IGN)
         let fd = signals.withUnsafeBufferPointer { rkt_signalfd($0.baseAddress, Int32($0.count)) }
         guard fd >= 0 else { throw RktError.errno("signalfd") }
         signalFD = fd
@@ -115,6 +118,7 @@ public final class PodStdio {
                 if i == 0 {
                     out.fds[0] = r
                     out.closeAfterSpawn.append(r)
+                    _ = fcntl(w, F_SETFL, O_NONBLOCK)
                     owned[app, default: []].append(w)
                     try listen(app: app, name: name, dir: dir, input: w)
                 } else {
@@ -217,7 +221,9 @@ public final class PodStdio {
                 if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
                     gone.append(c)
                 } else if n > 0 && endpoints[i].input >= 0 {
-                    writeBlocking(endpoints[i].input, buf, n)
+                    // An app that does not read its input must not stall pod-init (and with it
+                    // reaping and stop): what does not fit within a second is dropped.
+                    writeAll(endpoints[i].input, buf, n, patienceMillis: 1000)
                 }
             }
             for c in gone { FileIO.close(c) }
@@ -238,8 +244,8 @@ public final class PodStdio {
                 sources[i].fd = -1
                 return
             }
-            if let c = sources[i].console { writeBlocking(c, buf, n) }
-            if let l = sources[i].log { writeBlocking(l, buf, n) }
+            if let c = sources[i].console { writeAll(c, buf, n, patienceMillis: nil) }
+            if let l = sources[i].log { writeAll(l, buf, n, patienceMillis: nil) }
             if let key = sources[i].endpoint, let e = endpoints.firstIndex(where: { $0.key == key }) {
                 // Clients are nonblocking: a client that does not keep up loses output rather
                 // than stalling the app.
@@ -248,14 +254,19 @@ public final class PodStdio {
         }
     }
 
-    func writeBlocking(_ fd: Int32, _ buf: [UInt8], _ count: Int) {
+    /// Writes `count` bytes of `buf` to `fd`; on a nonblocking fd that is full it waits for room,
+    /// at most `patienceMillis` in all (nil: as long as it takes), and drops the rest.
+    func writeAll(_ fd: Int32, _ buf: [UInt8], _ count: Int, patienceMillis: Int?) {
+        let deadline = patienceMillis.map { Signals.nowMillis() + $0 }
         var off = 0
         while off < count {
             let n = buf.withUnsafeBytes { write(fd, $0.baseAddress! + off, count - off) }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && errno == EAGAIN {
+                let left = deadline.map { $0 - Signals.nowMillis() } ?? 1000
+                if left <= 0 { return }
                 var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&p, 1, 1000)
+                _ = poll(&p, 1, Int32(left))
                 continue
             }
             if n <= 0 { return }

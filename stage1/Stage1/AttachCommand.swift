@@ -60,6 +60,8 @@ public enum AttachCommand {
         guard !wanted.isEmpty else { throw RktError("attach: no endpoint selected", exitCode: ExitCode.usage) }
         // sun_path holds 108 bytes; pod paths are longer, so connect relative to the directory.
         guard chdir(dir) == 0 else { throw RktError.errno("chdir", dir) }
+        // The app may exit (and pod-init close the sockets) while we write: EPIPE, not death.
+        signal(SIGPIPE, SIG_IGN)
         var session = try AttachSession(wanted: wanted)
         return try session.run()
     }
@@ -128,7 +130,10 @@ struct AttachSession {
                         stdinOpen = false
                         shutdown(input, Int32(SHUT_WR))
                     } else {
-                        try FileIO.writeAll(fd: input, Array(buf[0..<n]), what: "attached input")
+                        // EPIPE: the app's side closed under us, which ends the attach as well.
+                        do { try FileIO.writeAll(fd: input, Array(buf[0..<n]), what: "attached input") } catch {
+                            return ExitCode.success
+                        }
                     }
                     continue
                 }

@@ -148,6 +148,8 @@ public enum InitCommand {
         let pid: pid_t
         do { pid = try Spawn.run(req) } catch { throw RktError("cannot start pod init", cause: error) }
         try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.pid), String(pid))
+        // From here on init only waits (docs/stage1.md "Memory").
+        IdleMemory.release()
         let status = supervise(pid)
         // The pod is gone: release its addresses and forwards now rather than at gc time.
         if let network, hostNetns >= 0, rkt_setns(hostNetns, Namespace.net.cloneFlag) == 0 {

@@ -60,6 +60,8 @@ public final class Supervisor {
             if podStatus != nil { break }
         }
         try? FileSystem.symlink(target: "ready", at: "/" + Stage1Path.supervisorStatus)
+        // Every app started: from here on pod-init only waits and copies I/O.
+        IdleMemory.release()
         while !running.isEmpty {
             reap()
             if running.isEmpty { break }

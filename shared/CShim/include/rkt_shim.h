@@ -83,6 +83,8 @@ int rkt_open_pty(const char *ptmx, int *master, int *slave);
 // Raw mode for an attached terminal (cfmakeraw); `saved` receives the old settings to restore.
 int rkt_tty_make_raw(int fd, void *saved, size_t saved_size);
 int rkt_tty_restore(int fd, const void *saved);
+// malloc_trim(3): return free heap memory to the kernel (long-lived, mostly idle processes).
+int rkt_malloc_trim(void);
 
 extern const uint64_t RKT_RESOLVE_NO_XDEV;
 extern const uint64_t RKT_RESOLVE_NO_MAGICLINKS;
