@@ -94,6 +94,25 @@ struct Stage1IOTests {
         #expect(run.wait(timeout: 30).exit == 0)
     }
 
+    @Test("in a multi-app pod attach needs --app, and an app without endpoints is refused")
+    func attachPicksApp() throws {
+        let env = try Self.fullEnv()
+        defer { env.cleanup() }
+        let img = try TestImages.busybox()
+        let (run, uuid) = try Self.startAttachable(env, app: "talk", socket: "stdout", [
+            img, "--name=talk", "--stdout=stream", "--exec=/bin/sleep", "--", "60", "---",
+            img, "--name=quiet", "--exec=/bin/sleep", "--", "60",
+        ])
+        let ambiguous = env.rkt(["attach", "--mode=list", uuid])
+        #expect(ambiguous.exit == 254 && ambiguous.stderr.contains("talk") && ambiguous.stderr.contains("quiet"), "\(ambiguous)")
+        let talk = env.rkt(["attach", "--app=talk", "--mode=list", uuid])
+        #expect(talk.exit == 0 && talk.stdout == "stdout\n", "\(talk)")
+        let quiet = env.rkt(["attach", "--app=quiet", uuid])
+        #expect(quiet.exit == 254 && quiet.stderr.contains("no attachable endpoints"), "\(quiet)")
+        #expect(env.rkt(["stop", uuid]).exit == 0)
+        #expect(run.wait(timeout: 30).exit == 0)
+    }
+
     @Test("a client that goes away mid-stream costs nothing: the pod keeps running and a new attach gets output")
     func clientHangsUp() throws {
         let env = try Self.fullEnv()
