@@ -53,4 +53,24 @@ struct Stage1UsernsTests {
         let failing = env.run(["--net=host", "--private-users", "--no-overlay", img, "--exec=/bin/sh", "--", "-c", "exit 3"])
         #expect(failing.exit == 3, "\(failing)")
     }
+
+    @Test("when pod init fails in a --private-users pod, rkt run exits non-zero and gc cleans up")
+    func podInitFailure() throws {
+        let env = try RktTestEnv()
+        env.stage1 = .full
+        defer { env.cleanup() }
+        let img = try TestImages.busybox()
+        // A host volume below a 0700 directory: the pod's shifted root cannot reach it
+        // (docs/stage1.md), so pod-init's bind fails.
+        _ = try env.writeFile("private/vol/hello.txt", "from-host\n")
+        chmod(env.tmpDir + "/private", 0o700)
+        let r = env.run(["--net=host", "--private-users", "--no-overlay", "--volume=data,kind=host,source=\(env.tmpDir)/private/vol",
+                         img, "--mount=volume=data,target=/data", "--exec=/bin/cat", "--", "/data/hello.txt"])
+        #expect(r.exit == 254, "\(r)")
+        #expect(r.stderr.contains("stage1:") && r.stderr.contains("permission denied"), "\(r)")
+        let gc = env.rkt(["gc", "--grace-period=0s"])
+        #expect(gc.exit == 0, "\(gc)")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: env.dataDir + "/pods/exited-garbage")) ?? []
+        #expect(left.isEmpty && mountsUnder(env.root).isEmpty)
+    }
 }
