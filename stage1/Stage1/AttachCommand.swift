@@ -139,13 +139,16 @@ struct AttachSession {
                 }
                 guard let i = links.firstIndex(where: { $0.fd == f.fd }) else { continue }
                 if n <= 0 {
-                    // pod-init closes an input socket once we shut our side of it; any other end
-                    // of file means the app's side is gone (the app exited): the attach is over.
-                    if links[i].output == nil && links[i].fd == input && !stdinOpen {
-                        links.remove(at: i)
-                        continue
+                    // pod-init closed this socket: the app exited (or we shut our input side).
+                    // Output still queued on the other sockets is read before we finish, which
+                    // happens once nothing is left to receive and nothing to send.
+                    let closed = links.remove(at: i)
+                    if closed.fd == input {
+                        input = -1
+                        stdinOpen = false
                     }
-                    return ExitCode.success
+                    FileIO.close(closed.fd)
+                    continue
                 }
                 if let out = links[i].output { try FileIO.writeAll(fd: out, Array(buf[0..<n]), what: "attached output") }
             }
