@@ -18,6 +18,8 @@ import Stage1Net
 public enum InitCommand {
     public static let planFDEnv = "RKT_STAGE1_PLAN_FD"
     public static let manifestFDEnv = "RKT_STAGE1_MANIFEST_FD"
+    /// `name=fd,…`: detached mounts of the host volumes (`--private-users` pods only).
+    public static let volumeFDsEnv = "RKT_STAGE1_VOLUME_FDS"
 
     public static func main(_ args: [String]) -> Int32 {
         do {
@@ -120,12 +122,21 @@ public enum InitCommand {
         let manifestFD = try FileIO.open(PathUtil.join(podDir, PodFile.manifest), O_RDONLY | O_CLOEXEC)
         defer { FileIO.close(manifestFD) }
 
+        // Host volume sources, likewise, may sit below directories the shifted root cannot search:
+        // init clones each into a detached mount that pod-init attaches (`open_tree`/`move_mount`).
+        let volumeFDs = o.privateUsers == nil ? [] : try cloneHostVolumes(spec.volumes)
+        defer { for v in volumeFDs { FileIO.close(v.fd) } }
+
         var env = environment().filter {
-            !$0.hasPrefix(planFDEnv + "=") && !$0.hasPrefix(manifestFDEnv + "=") && !$0.hasPrefix(Stage1Env.lockFD + "=")
+            !$0.hasPrefix(planFDEnv + "=") && !$0.hasPrefix(manifestFDEnv + "=") && !$0.hasPrefix(volumeFDsEnv + "=")
+                && !$0.hasPrefix(Stage1Env.lockFD + "=")
         }
         env += ["\(planFDEnv)=3", "\(manifestFDEnv)=4"]
+        if !volumeFDs.isEmpty {
+            env.append(volumeFDsEnv + "=" + volumeFDs.enumerated().map { "\($0.element.name)=\(5 + $0.offset)" }.joined(separator: ","))
+        }
         var req = SpawnRequest(path: "/proc/self/exe", argv: ["pod-init"], env: env)
-        req.fds = [0, 1, 2, pipeFDs[0], manifestFD]
+        req.fds = [0, 1, 2, pipeFDs[0], manifestFD] + volumeFDs.map(\.fd)
         req.hostname = o.podHostname
         req.cgroupProcsFDs = procsFDs
         req.cgroupFD = cgroupFD
@@ -166,6 +177,24 @@ public enum InitCommand {
             try FileSystem.mkdirAll(dir, mode: mode)
             if owner != 0 { try FileSystem.chown(dir, uid: uid_t(owner), gid: gid_t(owner)) }
         }
+    }
+
+    /// A detached copy (`open_tree(OPEN_TREE_CLONE)`) of every host volume's source, made by host
+    /// root. pod-init, in its user namespace, could neither walk to the source nor bind a mount
+    /// of another mount namespace; a detached mount it can attach (`move_mount`).
+    static func cloneHostVolumes(_ volumes: [Volume]) throws -> [(name: String, fd: Int32)] {
+        var out: [(name: String, fd: Int32)] = []
+        for v in volumes where v.kind == Volume.kindHost {
+            guard let src = v.source else { continue }
+            let fd = rkt_open_tree_clone(src, (v.recursive ?? true) ? 1 : 0)
+            guard fd >= 0 else {
+                let e = RktError.errno("clone host volume \(v.name) source", src)
+                for o in out { FileIO.close(o.fd) }
+                throw e
+            }
+            out.append((v.name, fd))
+        }
+        return out
     }
 
     /// pod-init reaches the pod through its working directory (the pod dir), so the directories

@@ -86,7 +86,7 @@ public enum PodInit {
 
         let shared = PathUtil.join(podDir, PodFile.sharedVolumes)
         try FileSystem.mkdirAll(shared, mode: 0o700)
-        var allVolumes = spec.volumes
+        var allVolumes = try attachHostVolumes(spec.volumes, stagingDir: shared)
         for app in spec.apps { allVolumes += MountPlan.implicitVolumes(app, volumes: spec.volumes).map(\.0) }
         for v in allVolumes where v.kind == "empty" {
             let dir = PathUtil.join(shared, v.name)
@@ -116,6 +116,29 @@ public enum PodInit {
         }
         try pivot(s1)
         return isolateMountNamespaces(planned)
+    }
+
+    /// Host volumes that init passed as detached mounts (`--private-users`) are attached under
+    /// `sharedVolumes/.host-<name>` (gone with the old root at the pivot) and bound from there.
+    static func attachHostVolumes(_ volumes: [Volume], stagingDir: String) throws -> [Volume] {
+        guard let v = getenv(InitCommand.volumeFDsEnv) else { return volumes }
+        var fds: [String: Int32] = [:]
+        for pair in String(cString: v).split(separator: ",") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            if kv.count == 2, let fd = Int32(kv[1]) { fds[kv[0]] = fd }
+        }
+        unsetenv(InitCommand.volumeFDsEnv)
+        return try volumes.map { vol in
+            guard vol.kind == Volume.kindHost, let fd = fds[vol.name] else { return vol }
+            let staging = PathUtil.join(stagingDir, ".host-" + vol.name)
+            let st = try FileSystem.stat("/proc/self/fd/\(fd)")
+            if st.isDirectory { try FileSystem.mkdirAll(staging, mode: 0o700) } else { try FileSystem.touch(staging, mode: 0o600) }
+            guard rkt_move_mount_fd(fd, staging) == 0 else { throw RktError.errno("attach host volume \(vol.name)", staging) }
+            FileIO.close(fd)
+            var out = vol
+            out.source = staging
+            return out
+        }
     }
 
     /// Every app gets its own mount namespace (rkt's `--check-mountns`), a copy of pod-init's in

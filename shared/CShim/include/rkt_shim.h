@@ -83,6 +83,10 @@ int rkt_open_pty(const char *ptmx, int *master, int *slave);
 // Raw mode for an attached terminal (cfmakeraw); `saved` receives the old settings to restore.
 int rkt_tty_make_raw(int fd, void *saved, size_t saved_size);
 int rkt_tty_restore(int fd, const void *saved);
+// open_tree(OPEN_TREE_CLONE[|AT_RECURSIVE]): a detached copy of the mount at `path`, as an fd
+// (close-on-exec). move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) attaches it.
+int rkt_open_tree_clone(const char *path, int recursive);
+int rkt_move_mount_fd(int fd, const char *target);
 // malloc_trim(3): return free heap memory to the kernel (long-lived, mostly idle processes).
 int rkt_malloc_trim(void);
 
