@@ -10,12 +10,6 @@ import Glibc
 /// caller's terminal, and `rkt logs [--app] [--follow]`.
 @Suite("full stage1 I/O")
 struct Stage1IOTests {
-    static func fullEnv() throws -> RktTestEnv {
-        let env = try RktTestEnv()
-        env.stage1 = .full
-        return env
-    }
-
     /// Polls until `path` exists (a pod's attach socket, a uuid file).
     static func waitFor(_ path: String, timeout: Double = 60) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
@@ -40,7 +34,7 @@ struct Stage1IOTests {
 
     @Test("--stdout=null discards the app's output, --stderr=log shows it, and stdin is /dev/null by default")
     func nullModes() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         let r = env.run(["--net=host", img, "--stdout=null", "--stderr=log", "--exec=/bin/sh", "--",
@@ -52,7 +46,7 @@ struct Stage1IOTests {
 
     @Test("stream apps are reachable with rkt attach: list, auto and a custom stream set")
     func streamAttach() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         let (run, uuid) = try Self.startAttachable(env, app: "echo", socket: "stdin", [
@@ -81,7 +75,7 @@ struct Stage1IOTests {
 
     @Test("stdout and stderr streams reach an attached client separately")
     func streamOutputs() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         let (run, uuid) = try Self.startAttachable(env, app: "talk", socket: "stdin", [
@@ -96,7 +90,7 @@ struct Stage1IOTests {
 
     @Test("in a multi-app pod attach needs --app, and an app without endpoints is refused")
     func attachPicksApp() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         let (run, uuid) = try Self.startAttachable(env, app: "talk", socket: "stdout", [
@@ -115,7 +109,7 @@ struct Stage1IOTests {
 
     @Test("a client that goes away mid-stream costs nothing: the pod keeps running and a new attach gets output")
     func clientHangsUp() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         let (run, uuid) = try Self.startAttachable(env, app: "ticker", socket: "stdout", [
@@ -137,7 +131,7 @@ struct Stage1IOTests {
 
     @Test("a tty app gets its own terminal, and rkt attach --mode=tty drives it until it exits")
     func ttyAttach() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         let (run, uuid) = try Self.startAttachable(env, app: "shell", socket: "tty", [
@@ -161,7 +155,7 @@ struct Stage1IOTests {
 
     @Test("--interactive gives the app the caller's terminal and passes its exit status through")
     func interactive() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         let term = try env.spawnPty(["run", env.stage1Flag, "--net=host", "--interactive", img, "--exec=/bin/sh"])
@@ -177,7 +171,7 @@ struct Stage1IOTests {
 
     @Test("rkt logs --follow prints log output as the app writes it and ends with the pod")
     func logsFollow() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         let uuidFile = env.tmpDir + "/uuid"

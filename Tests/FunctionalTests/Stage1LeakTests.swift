@@ -15,8 +15,7 @@ struct Stage1LeakTests {
 
     @Test("50 pods run in parallel batches and collected leave no mount, cgroup, netns or process behind")
     func fiftyPods() throws {
-        let env = try RktTestEnv()
-        env.stage1 = .full
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         // Fetch once, so the parallel runs only render and run.

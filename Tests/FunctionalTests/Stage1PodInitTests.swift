@@ -9,12 +9,6 @@ import Glibc
 /// signal forwarding, per-app exit statuses in `rkt status`, `rkt enter` and `rkt stop`.
 @Suite("full stage1 pod init")
 struct Stage1PodInitTests {
-    static func fullEnv() throws -> RktTestEnv {
-        let env = try RktTestEnv()
-        env.stage1 = .full
-        return env
-    }
-
     /// Starts `rkt run --net=host args` in the background; returns it and the pod uuid once the
     /// pod runs and printed `ready`.
     static func start(_ env: RktTestEnv, _ args: [String], ready: String = "ready") throws -> (SpawnedProcess, String) {
@@ -27,7 +21,7 @@ struct Stage1PodInitTests {
 
     @Test("pre-start runs before the app and post-stop after it, in the app's rootfs")
     func eventHandlers() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox {
             $0.addEventHandler("pre-start", exec: ["/bin/sh", "-c", "echo pre-start-ran; echo from-pre > /tmp/pre"])
@@ -41,7 +35,7 @@ struct Stage1PodInitTests {
 
     @Test("a failing pre-start handler fails the pod without starting the app")
     func failingPreStart() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox {
             $0.addEventHandler("pre-start", exec: ["/bin/sh", "-c", "exit 6"])
@@ -53,7 +47,7 @@ struct Stage1PodInitTests {
 
     @Test("orphans re-parented to pod init are reaped (no zombies in the pod)")
     func reapsZombies() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         // Each inner shell exits at once, leaving its sleep to pod-init (pid 1).
@@ -65,7 +59,7 @@ struct Stage1PodInitTests {
 
     @Test("SIGTERM to rkt run reaches the apps, which exit cleanly, and rkt exits 0")
     func forwardsSignals() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         let (p, _) = try Self.start(env, [img, "--exec=/bin/sh", "--", "-c",
@@ -78,7 +72,7 @@ struct Stage1PodInitTests {
 
     @Test("each app's exit status is written by pod init and shown by rkt status")
     func appStatuses() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         let uuidFile = env.tmpDir + "/uuid"
@@ -95,7 +89,7 @@ struct Stage1PodInitTests {
 
     @Test("enter joins an app with its environment, /bin/sh by default, --app picks the app")
     func enter() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         let (p, uuid) = try Self.start(env, [
@@ -117,7 +111,7 @@ struct Stage1PodInitTests {
 
     @Test("stop sends SIGTERM and kills apps that ignore it after the timeout; --force kills at once")
     func stop() throws {
-        let env = try Self.fullEnv()
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         // The app ignores SIGTERM (an ignored signal stays ignored across exec, so sleep does too).

@@ -12,8 +12,7 @@ import Glibc
 struct Stage1UsernsTests {
     @Test("--private-users maps the pod's root to a random shifted range and the rootfs matches it")
     func privateUsers() throws {
-        let env = try RktTestEnv()
-        env.stage1 = .full
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         let uuidFile = env.tmpDir + "/uuid"
@@ -56,8 +55,7 @@ struct Stage1UsernsTests {
 
     @Test("a host volume below a directory the shifted root cannot search still reaches a --private-users pod")
     func hostVolume() throws {
-        let env = try RktTestEnv()
-        env.stage1 = .full
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         _ = try env.writeFile("private/vol/hello.txt", "from-host\n")
@@ -73,8 +71,7 @@ struct Stage1UsernsTests {
 
     @Test("when pod init fails in a --private-users pod, rkt run exits non-zero and gc cleans up")
     func podInitFailure() throws {
-        let env = try RktTestEnv()
-        env.stage1 = .full
+        let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
         let img = try TestImages.busybox()
         _ = try env.writeFile("vol/hello.txt", "from-host\n")
