@@ -5,11 +5,29 @@ import Testing
 import Glibc
 #endif
 
+/// The whole of a /proc file. Foundation's `String(contentsOfFile:)` stops after the first 4 KiB
+/// of a file whose size reads as 0, which silently cut `mountinfo` short on a busy machine.
+func readProcFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 { return nil }
+        if n == 0 { break }
+        bytes += buf[0..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
 /// Mount points of this process's mount namespace at or below `path`, deepest first (the order
 /// they must be unmounted in).
 func mountsUnder(_ path: String) -> [String] {
     let prefix = path.hasSuffix("/") ? String(path.dropLast()) : path
-    guard let info = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+    guard let info = readProcFile("/proc/self/mountinfo") else { return [] }
     var out: [String] = []
     for line in info.split(separator: "\n") {
         let fields = line.split(separator: " ", omittingEmptySubsequences: false)

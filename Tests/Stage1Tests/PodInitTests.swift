@@ -16,8 +16,9 @@ struct PodFixture {
         return PathUtil.join(PathUtil.dirname(exe), "rkt-stage1")
     }
 
-    /// `apps`: name → RuntimeApp `app` JSON.
-    init(_ apps: [(String, String)]) throws {
+    /// `apps`: name → RuntimeApp `app` JSON; `annotations`: name → RuntimeApp annotations
+    /// (`[("coreos.com/rkt/stage2/stdout", "log")]`).
+    init(_ apps: [(String, String)], annotations: [String: [(String, String)]] = [:]) throws {
         var raw = [UInt8](repeating: 0, count: 16)
         raw = try FileIO.randomBytes(16)
         let hex = raw.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
@@ -36,13 +37,14 @@ struct PodFixture {
             let r = s1 + "/opt/stage2/\(name)/rootfs"
             for d in ["bin", "etc", "tmp"] { try FileSystem.mkdirAll(r + "/" + d) }
             try FileIO.writeFile(r + "/bin/busybox", try FileIO.readFile("/usr/bin/busybox"), mode: 0o755)
-            for c in ["sh", "cat", "id", "sleep", "grep", "ls", "hostname", "ps", "wc"] {
+            for c in ["sh", "cat", "id", "sleep", "grep", "ls", "hostname", "ps", "wc", "tail"] {
                 try FileSystem.symlink(target: "busybox", at: r + "/bin/" + c)
             }
             try FileIO.writeFile(r + "/etc/passwd", "root:x:0:0::/:/bin/sh\nuser:x:1000:1000::/:/bin/sh\n")
             try FileIO.writeFile(r + "/etc/group", "root:x:0:\nusers:x:100:\n")
             try FileIO.writeFile(s1 + "/opt/stage2/\(name)/manifest", #"{"acKind":"ImageManifest","acVersion":"0.8.11","name":"t/\#(name)"}"#)
-            entries.append(#"{"name":"\#(name)","image":{"name":"t/\#(name)","id":"sha512-00"},"app":\#(app)}"#)
+            let ann = (annotations[name] ?? []).map { #"{"name":"\#($0.0)","value":"\#($0.1)"}"# }.joined(separator: ",")
+            entries.append(#"{"name":"\#(name)","image":{"name":"t/\#(name)","id":"sha512-00"},"app":\#(app),"annotations":[\#(ann)]}"#)
         }
         try FileIO.writeFile(dir + "/pod", #"{"acVersion":"0.8.11","acKind":"PodManifest","apps":[\#(entries.joined(separator: ","))]}"#)
     }
@@ -108,6 +110,37 @@ struct PodInitTests {
         #expect(pod.status("c") == "143")
     }
 
+    @Test("--net=none gives the pod a network namespace with only lo, gone after the pod and gc")
+    func netNone() throws {
+        let pod = try PodFixture([("a", #"{"exec":["/bin/sh","-c","tail -n +3 /proc/net/dev | wc -l; sleep 1"],"user":"user","group":"users"}"#)])
+        defer { pod.cleanUp() }
+        let started = try pod.start("init", ["--net=none", pod.uuid])
+        var netns = ""
+        for _ in 0..<100 where netns.isEmpty {
+            netns = (try? FileIO.readString(pod.dir + "/netns"))?.trimmingSpaces() ?? ""
+            if netns.isEmpty { usleep(20_000) }
+        }
+        #expect(!netns.isEmpty && FileSystem.exists(netns), "netns \(netns)")
+        let code = try Spawn.wait(started.pid)
+        let out = String(decoding: try FileIO.readAll(fd: started.out), as: UTF8.self)
+        FileIO.close(started.out)
+        #expect(code == 0, "\(out)")
+        #expect(out.trimmingSpaces() == "1", "\(out)")
+        #expect(try pod.run("gc", [pod.uuid]).0 == 0)
+        #expect(!FileSystem.exists(netns))
+    }
+
+    @Test("stdout=log copies the app's output to the console and to logs/<app>.log, stderr=null drops it")
+    func stdoutLog() throws {
+        let pod = try PodFixture(
+            [("a", #"{"exec":["/bin/sh","-c","echo to-log; echo to-null >&2"]}"#)],
+            annotations: ["a": [("coreos.com/rkt/stage2/stdout", "log"), ("coreos.com/rkt/stage2/stderr", "null")]])
+        defer { pod.cleanUp() }
+        let (code, out) = try pod.run("init", ["--net=host", pod.uuid])
+        #expect(code == 0, "\(out)")
+        #expect(out == "to-log\n", "\(out)")
+        #expect((try? FileIO.readString(pod.dir + "/logs/a.log")) == "to-log\n")
+    }
 
     @Test("after SIGKILL of the pod's init, gc leaves no process, cgroup or network namespace behind")
     func killAndGC() throws {

@@ -15,8 +15,9 @@ struct PodIsolationTests {
     @Test("each app runs in its own mount namespace, distinct from pod-init's and the host's")
     func mountNamespaces() throws {
         let pod = try PodFixture([
-            ("a", #"{"exec":["/bin/sh","-c","echo a=$(readlink /proc/self/ns/mnt)"]}"#),
-            ("b", #"{"exec":["/bin/sh","-c","echo b=$(readlink /proc/self/ns/mnt)"]}"#),
+            // Both stay alive a while: a namespace's inode number is reused once it is freed.
+            ("a", #"{"exec":["/bin/sh","-c","echo a=$(readlink /proc/self/ns/mnt); sleep 1"]}"#),
+            ("b", #"{"exec":["/bin/sh","-c","echo b=$(readlink /proc/self/ns/mnt); sleep 1"]}"#),
         ])
         defer { pod.cleanUp() }
         let (code, out) = try pod.run("init", ["--net=host", pod.uuid])

@@ -14,10 +14,11 @@ struct EnterCommand: ParsableCommand {
     @Argument(help: "UUID")
     var uuid: String
 
-    @Argument(parsing: .captureForPassthrough, help: "command to run (default /bin/bash)")
+    @Argument(parsing: .captureForPassthrough, help: "command to run (default /bin/sh)")
     var command: [String] = []
 
-    static let defaultCommand = "/bin/bash"
+    /// rkt 1.30 assumed /bin/bash; issue #4 asks for /bin/sh, which every busybox image has.
+    static let defaultCommand = "/bin/sh"
 
     func run() throws {
         try PodCommandSupport.ensureSuperuser()

@@ -18,7 +18,7 @@ struct Rkt: ParsableCommand {
         subcommands: [
             RunCommand.self, PrepareCommand.self, RunPreparedCommand.self,
             ListCommand.self, StatusCommand.self, StopCommand.self, RmCommand.self, GCCommand.self,
-            EnterCommand.self, CatManifestCommand.self, LogsCommand.self,
+            EnterCommand.self, AttachCommand.self, CatManifestCommand.self, LogsCommand.self,
             FetchCommand.self, ImageCommand.self, TrustCommand.self, ConfigCommand.self,
             VersionCommand.self,
         ]

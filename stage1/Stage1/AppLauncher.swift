@@ -11,6 +11,8 @@ public struct PlannedApp: Sendable {
     public var postStop: [String]?
     /// `<pod>/logs/<app>.log` fd when stdout/stderr is `log`, or -1.
     public var logFD: Int32 = -1
+    /// stdin, stdout, stderr modes.
+    public var stdio: [StdioMode] = [.null, .console, .console]
 }
 
 /// Turns a RuntimeApp into a `SpawnRequest` for pod-init (paths as seen after the pivot).
@@ -37,8 +39,15 @@ public enum AppLauncher {
         req.oomScoreAdj = try CgroupLimits.plan(app.app.isolators).oomScoreAdj
         var planned = PlannedApp(name: app.name, request: req, env: env,
                                  preStart: app.eventHandler(EventHandler.preStart), postStop: app.eventHandler(EventHandler.postStop))
+        // --interactive: the app shares rkt's terminal and foreground process group (no new
+        // session, so the caller's shell keeps its controlling terminal afterwards).
+        planned.stdio = [
+            StdioMode.of(app.annotation(RktAnnotation.stdin), default: o.interactive ? .interactive : .null),
+            StdioMode.of(app.annotation(RktAnnotation.stdout), default: .console),
+            StdioMode.of(app.annotation(RktAnnotation.stderr), default: .console),
+        ]
         // `--stdout/--stderr=log`: keep a copy of the app's output in <pod>/logs/<app>.log.
-        if app.annotation(RktAnnotation.stdout) == "log" || app.annotation(RktAnnotation.stderr) == "log" {
+        if planned.stdio[1] == .log || planned.stdio[2] == .log {
             let dir = PathUtil.join(podDir, PodFile.logsDir)
             try FileSystem.mkdirAll(dir)
             planned.logFD = try FileIO.open(PathUtil.join(dir, app.name + ".log"), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode: 0o640)

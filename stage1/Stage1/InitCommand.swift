@@ -17,6 +17,9 @@ import Stage1Net
 ///   exit status of pod-init = exit status of `rkt run`
 public enum InitCommand {
     public static let planFDEnv = "RKT_STAGE1_PLAN_FD"
+    public static let manifestFDEnv = "RKT_STAGE1_MANIFEST_FD"
+    /// `name=fd,…`: detached mounts of the host volumes (`--private-users` pods only).
+    public static let volumeFDsEnv = "RKT_STAGE1_VOLUME_FDS"
 
     public static func main(_ args: [String]) -> Int32 {
         do {
@@ -116,10 +119,26 @@ public enum InitCommand {
         FileIO.close(pipeFDs[1])
         defer { FileIO.close(pipeFDs[0]) }
 
-        var env = environment().filter { !$0.hasPrefix(planFDEnv + "=") && !$0.hasPrefix(Stage1Env.lockFD + "=") }
-        env.append("\(planFDEnv)=3")
+        // The pod manifest is host root's (0640): pod-init in a user namespace could not open it,
+        // so it gets an open fd instead.
+        let manifestFD = try FileIO.open(PathUtil.join(podDir, PodFile.manifest), O_RDONLY | O_CLOEXEC)
+        defer { FileIO.close(manifestFD) }
+
+        // Host volume sources, likewise, may sit below directories the shifted root cannot search:
+        // init clones each into a detached mount that pod-init attaches (`open_tree`/`move_mount`).
+        let volumeFDs = o.privateUsers == nil ? [] : try cloneHostVolumes(spec.volumes)
+        defer { for v in volumeFDs { FileIO.close(v.fd) } }
+
+        var env = environment().filter {
+            !$0.hasPrefix(planFDEnv + "=") && !$0.hasPrefix(manifestFDEnv + "=") && !$0.hasPrefix(volumeFDsEnv + "=")
+                && !$0.hasPrefix(Stage1Env.lockFD + "=")
+        }
+        env += ["\(planFDEnv)=3", "\(manifestFDEnv)=4"]
+        if !volumeFDs.isEmpty {
+            env.append(volumeFDsEnv + "=" + volumeFDs.enumerated().map { "\($0.element.name)=\(5 + $0.offset)" }.joined(separator: ","))
+        }
         var req = SpawnRequest(path: "/proc/self/exe", argv: ["pod-init"], env: env)
-        req.fds = [0, 1, 2, pipeFDs[0]]
+        req.fds = [0, 1, 2, pipeFDs[0], manifestFD] + volumeFDs.map(\.fd)
         req.hostname = o.podHostname
         req.cgroupProcsFDs = procsFDs
         req.cgroupFD = cgroupFD
@@ -138,9 +157,12 @@ public enum InitCommand {
         }
         req.cloneFlags = Namespace.flags(cloneNS)
         try createPodOwnedDirectories(podDir: podDir, owner: shiftedRoot(o.privateUsers))
+        if o.privateUsers != nil { try makeTraversable([podDir, PathUtil.join(podDir, PodFile.stage1Dir)]) }
         let pid: pid_t
         do { pid = try Spawn.run(req) } catch { throw RktError("cannot start pod init", cause: error) }
         try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.pid), String(pid))
+        // From here on init only waits (docs/stage1.md "Memory").
+        IdleMemory.release()
         let status = supervise(pid)
         // The pod is gone: release its addresses and forwards now rather than at gc time.
         if let network, hostNetns >= 0, rkt_setns(hostNetns, Namespace.net.cloneFlag) == 0 {
@@ -156,6 +178,34 @@ public enum InitCommand {
             let dir = PathUtil.join(podDir, name)
             try FileSystem.mkdirAll(dir, mode: mode)
             if owner != 0 { try FileSystem.chown(dir, uid: uid_t(owner), gid: gid_t(owner)) }
+        }
+    }
+
+    /// A detached copy (`open_tree(OPEN_TREE_CLONE)`) of every host volume's source, made by host
+    /// root. pod-init, in its user namespace, could neither walk to the source nor bind a mount
+    /// of another mount namespace; a detached mount it can attach (`move_mount`).
+    static func cloneHostVolumes(_ volumes: [Volume]) throws -> [(name: String, fd: Int32)] {
+        var out: [(name: String, fd: Int32)] = []
+        for v in volumes where v.kind == Volume.kindHost {
+            guard let src = v.source else { continue }
+            let fd = rkt_open_tree_clone(src, (v.recursive ?? true) ? 1 : 0)
+            guard fd >= 0 else {
+                let e = RktError.errno("clone host volume \(v.name) source", src)
+                for o in out { FileIO.close(o.fd) }
+                throw e
+            }
+            out.append((v.name, fd))
+        }
+        return out
+    }
+
+    /// pod-init reaches the pod through its working directory (the pod dir), so the directories
+    /// above it never need to be searchable by the shifted root (rkt's are 2750, test roots 0700).
+    /// The pod dir and `stage1/` themselves are searched and get `o+x` (no listing, no reading).
+    static func makeTraversable(_ dirs: [String]) throws {
+        for d in dirs {
+            let st = try FileSystem.stat(d)
+            if st.mode & 0o001 == 0 { try FileSystem.chmod(d, mode_t(st.mode & 0o7777) | 0o001) }
         }
     }
 
@@ -220,5 +270,10 @@ public enum Log {
     public static func write(_ line: String) {
         let bytes = Array((line + "\n").utf8)
         _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// Command output (e.g. `attach --action=list`) on stdout.
+    public static func writeStdout(_ text: String) {
+        try? FileIO.writeAll(fd: 1, Array(text.utf8), what: "stdout")
     }
 }

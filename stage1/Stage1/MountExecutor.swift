@@ -32,7 +32,8 @@ public enum MountExecutor {
             let dst = try target(rootfs, t)
             try FileSystem.mkdirAll(dst)
             var flags: MountFlags = [.noSuid]
-            if type != "tmpfs" || t != "/dev" { flags.insert(.noDev) }
+            // /dev holds the device binds and devpts its ptmx/pty nodes: both need device access.
+            if !(type == "tmpfs" && t == "/dev") && type != "devpts" { flags.insert(.noDev) }
             if type == "proc" || type == "sysfs" { flags.insert(.noExec) }
             if readOnly { flags.insert(.readOnly) }
             do {

@@ -14,9 +14,10 @@ public enum PodInit {
         // Exec'd as /proc/self/exe, so the kernel named us "exe"; name the stage (youki/runc style).
         _ = rkt_prctl_set_name("pod-init")
         do {
-            let (podDir, o) = try readPlan()
+            let (_, o) = try readPlan()
             Log.debug = o.debug
-            let apps = try prepare(podDir: podDir, options: o)
+            let manifest = try readFD(InitCommand.manifestFDEnv, what: "pod manifest")
+            let apps = try prepare(podDir: podDirectory, manifest: manifest, options: o)
             return try Supervisor(apps: apps, interactive: o.interactive).run()
         } catch let e as RktError {
             Log.error(e)
@@ -27,25 +28,37 @@ public enum PodInit {
         }
     }
 
-    static func readPlan() throws -> (String, RunOptions) {
-        guard let v = getenv(InitCommand.planFDEnv), let fd = Int32(String(cString: v)) else {
-            throw RktError("pod-init: \(InitCommand.planFDEnv) is not set")
+    /// The pod directory as pod-init reaches it: through its working directory, which init
+    /// leaves at the pod dir. The magic link needs no search permission on the directories above,
+    /// which the shifted root of a `--private-users` pod lacks.
+    static let podDirectory = "/proc/self/cwd"
+
+    /// Reads and closes the fd named by environment variable `name`.
+    static func readFD(_ name: String, what: String) throws -> [UInt8] {
+        guard let v = getenv(name), let fd = Int32(String(cString: v)) else {
+            throw RktError("pod-init: \(name) is not set")
         }
-        let bytes = try FileIO.readAll(fd: fd, what: "pod-init plan")
+        let bytes = try FileIO.readAll(fd: fd, what: what)
         FileIO.close(fd)
-        unsetenv(InitCommand.planFDEnv)
+        unsetenv(name)
+        return bytes
+    }
+
+    /// The plan: the pod dir (for messages) and the run options, NUL-separated.
+    static func readPlan() throws -> (String, RunOptions) {
+        let bytes = try readFD(InitCommand.planFDEnv, what: "pod-init plan")
         let parts = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         guard let podDir = parts.first else { throw RktError("pod-init: empty plan") }
         return (podDir, try RunOptions.parse(Array(parts.dropFirst())))
     }
 
     /// Mounts, then pivot_root; returns the spawn requests (paths already relative to the new root).
-    static func prepare(podDir: String, options o: RunOptions) throws -> [PlannedApp] {
+    static func prepare(podDir: String, manifest: [UInt8], options o: RunOptions) throws -> [PlannedApp] {
         // Nothing we mount from here on may propagate back to the host.
         try Mounts.makePrivate("/")
         let s1 = PathUtil.join(podDir, PodFile.stage1Rootfs)
         try Mounts.bind(s1, s1, recursive: true)
-        let spec = try PodSpec.load(podDir: podDir)
+        let spec = try PodSpec.load(podDir: podDir, manifest: manifest)
 
         // /etc/hostname, /etc/hosts, /etc/resolv.conf sources (rkt-architecture.md §8.4).
         let hostnameFile = PathUtil.join(s1, Stage1Path.hostname)
@@ -74,7 +87,7 @@ public enum PodInit {
 
         let shared = PathUtil.join(podDir, PodFile.sharedVolumes)
         try FileSystem.mkdirAll(shared, mode: 0o700)
-        var allVolumes = spec.volumes
+        var allVolumes = try attachHostVolumes(spec.volumes, stagingDir: shared)
         for app in spec.apps { allVolumes += MountPlan.implicitVolumes(app, volumes: spec.volumes).map(\.0) }
         for v in allVolumes where v.kind == "empty" {
             let dir = PathUtil.join(shared, v.name)
@@ -108,6 +121,29 @@ public enum PodInit {
         }
         try pivot(s1)
         return isolateMountNamespaces(planned)
+    }
+
+    /// Host volumes that init passed as detached mounts (`--private-users`) are attached under
+    /// `sharedVolumes/.host-<name>` (gone with the old root at the pivot) and bound from there.
+    static func attachHostVolumes(_ volumes: [Volume], stagingDir: String) throws -> [Volume] {
+        guard let v = getenv(InitCommand.volumeFDsEnv) else { return volumes }
+        var fds: [String: Int32] = [:]
+        for pair in String(cString: v).split(separator: ",") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            if kv.count == 2, let fd = Int32(kv[1]) { fds[kv[0]] = fd }
+        }
+        unsetenv(InitCommand.volumeFDsEnv)
+        return try volumes.map { vol in
+            guard vol.kind == Volume.kindHost, let fd = fds[vol.name] else { return vol }
+            let staging = PathUtil.join(stagingDir, ".host-" + vol.name)
+            let st = try FileSystem.stat("/proc/self/fd/\(fd)")
+            if st.isDirectory { try FileSystem.mkdirAll(staging, mode: 0o700) } else { try FileSystem.touch(staging, mode: 0o600) }
+            guard rkt_move_mount_fd(fd, staging) == 0 else { throw RktError.errno("attach host volume \(vol.name)", staging) }
+            FileIO.close(fd)
+            var out = vol
+            out.source = staging
+            return out
+        }
     }
 
     /// Every app gets its own mount namespace (rkt's `--check-mountns`), a copy of pod-init's in

@@ -29,7 +29,19 @@ public struct PodSpec: Sendable, Equatable {
 
     /// Reads `<podDir>/pod` and, for apps without an `app` section, their image manifests.
     public static func load(podDir: String) throws -> PodSpec {
-        let manifest = try PodManifestFile.load(podDir: podDir)
+        try load(podDir: podDir, manifest: try PodManifestFile.load(podDir: podDir))
+    }
+
+    /// As `load(podDir:)`, with the pod manifest's bytes already read (pod-init gets an fd).
+    public static func load(podDir: String, manifest bytes: [UInt8]) throws -> PodSpec {
+        let manifest: PodManifest
+        do { manifest = try decodeJSON(PodManifest.self, from: bytes) } catch {
+            throw RktError("cannot read pod manifest", cause: error)
+        }
+        return try load(podDir: podDir, manifest: manifest)
+    }
+
+    static func load(podDir: String, manifest: PodManifest) throws -> PodSpec {
         return try resolve(manifest) { app in
             let path = PathUtil.join(podDir, PodFile.stage1Rootfs, Stage1Path.appManifest(app))
             do { return try decodeJSON(ImageManifest.self, from: try FileIO.readFile(path)) } catch {

@@ -17,8 +17,8 @@ public final class Supervisor {
     /// Set once `stop` (SIGTERM/SIGINT/SIGHUP to pod-init) asked the pod to end: apps dying of our
     /// SIGTERM/SIGKILL then are an orderly shutdown, not a failure.
     var stopRequested = false
-    /// Log tees: pipe read end → (app, log fd).
-    var tees: [(read: Int32, log: Int32)] = []
+    /// The apps' stdio: console, log files and attach endpoints.
+    var stdio: PodStdio?
 
     public init(apps: [PlannedApp], interactive: Bool) {
         self.apps = apps
@@ -27,6 +27,8 @@ public final class Supervisor {
 
     public func run() throws -> Int32 {
         let devNull = try FileIO.open("/dev/null", O_RDWR | O_CLOEXEC)
+        let io = try PodStdio(signals: Signals.handled)
+        stdio = io
         for app in apps {
             if let pre = app.preStart, !pre.isEmpty {
                 let status = runHandler(app, pre, devNull)
@@ -36,58 +38,50 @@ public final class Supervisor {
                 }
             }
             var req = app.request
-            var stdin: Int32 = interactive ? 0 : devNull
-            var out: Int32 = 1
-            var err: Int32 = 2
-            var writeEnd: Int32 = -1
-            if app.logFD >= 0 {
-                var p: [Int32] = [-1, -1]
-                if rkt_pipe_cloexec(&p) == 0 {
-                    _ = fcntl(p[0], F_SETFL, O_NONBLOCK)
-                    tees.append((p[0], app.logFD))
-                    writeEnd = p[1]
-                    out = p[1]
-                    err = p[1]
-                }
-            }
-            // --interactive: the app shares rkt's terminal and foreground process group (no new
-            // session, so the caller's shell keeps its controlling terminal afterwards).
-            if !interactive { stdin = devNull }
-            req.fds = [stdin, out, err]
+            var closeAfterSpawn: [Int32] = []
             do {
+                let ptmx = "/" + Stage1Path.appRootfs(app.name) + "/dev/pts/ptmx"
+                let fds = try io.setUp(app: app.name, modes: app.stdio, logFD: app.logFD, ptmx: ptmx, devNull: devNull)
+                closeAfterSpawn = fds.closeAfterSpawn
+                req.fds = fds.fds
+                // A tty app leads its own session with the pty as controlling terminal.
+                req.newSession = fds.tty
+                req.controllingTTY = fds.stdinIsTTY
                 try FileIO.writeFile("/" + Stage1Path.appEnv(app.name), AppEnvironment.file(app.env))
                 let pid = try Spawn.run(req)
                 running[pid] = app.name
             } catch {
                 Log.error(RktError("cannot start app \(app.name)", cause: error))
+                io.appExited(app.name)
                 writeStatus(app.name, ExitCode.failure)
                 fail(app.name, ExitCode.failure)
             }
-            if writeEnd >= 0 { FileIO.close(writeEnd) }
+            for fd in closeAfterSpawn { FileIO.close(fd) }
             if podStatus != nil { break }
         }
         try? FileSystem.symlink(target: "ready", at: "/" + Stage1Path.supervisorStatus)
+        // Every app started: from here on pod-init only waits and copies I/O.
+        IdleMemory.release()
         while !running.isEmpty {
             reap()
             if running.isEmpty { break }
-            pumpLogs()
-            var timeout: Int? = tees.isEmpty ? nil : 100
+            var timeout: Int?
             if let d = killDeadline {
                 let left = max(0, d - Signals.nowMillis())
-                timeout = min(timeout ?? left, left)
+                timeout = left
                 if left == 0 {
                     for pid in running.keys { kill(pid, SIGKILL) }
                     killDeadline = nil
                     continue
                 }
             }
-            if let sig = Signals.wait(timeoutMillis: timeout), sig != SIGCHLD {
+            if io.wait(timeoutMillis: timeout).contains(where: { $0 != SIGCHLD }) {
                 // stop/Ctrl-C: ask every app to exit, then force it.
                 stopRequested = true
                 stopAll()
             }
         }
-        pumpLogs()
+        io.flush()
         return podStatus ?? 0
     }
 
@@ -100,6 +94,7 @@ public final class Supervisor {
             guard let name = running.removeValue(forKey: pid) else { continue }
             let code = Spawn.exitStatus(status)
             writeStatus(name, code)
+            stdio?.appExited(name)
             if let app = apps.first(where: { $0.name == name }), let post = app.postStop, !post.isEmpty {
                 _ = runHandler(app, post, -1)
             }
@@ -139,19 +134,6 @@ public final class Supervisor {
         } catch {
             Log.error(RktError("cannot run event handler of app \(app.name)", cause: error))
             return ExitCode.failure
-        }
-    }
-
-    /// Copies pending app output to the console and the app's log file.
-    func pumpLogs() {
-        var buf = [UInt8](repeating: 0, count: 65536)
-        for t in tees {
-            while true {
-                let n = buf.withUnsafeMutableBytes { read(t.read, $0.baseAddress, $0.count) }
-                if n <= 0 { break }
-                _ = buf.withUnsafeBytes { write(1, $0.baseAddress, n) }
-                _ = buf.withUnsafeBytes { write(t.log, $0.baseAddress, n) }
-            }
         }
     }
 }

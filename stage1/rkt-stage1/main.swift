@@ -1,7 +1,7 @@
 import Glibc
 import Stage1
 
-// Multi-call binary: the entrypoint symlinks (init, enter, gc, stop) and the hidden pod-init
+// Multi-call binary: the entrypoint symlinks (init, enter, gc, stop, attach) and the hidden pod-init
 // mode choose the command by argv[0]; `rkt-stage1 <mode> …` works too.
 var args = CommandLine.arguments
 var mode = String((args.first ?? "").split(separator: "/").last ?? "")
@@ -17,8 +17,9 @@ case "pod-init": status = PodInit.main()
 case "enter": status = EnterCommand.main(args)
 case "stop": status = StopCommand.main(args)
 case "gc": status = GCCommand.main(args)
+case "attach": status = AttachCommand.main(args)
 default:
-    Log.write("stage1: unknown entrypoint \(mode) (want init, enter, stop or gc)")
+    Log.write("stage1: unknown entrypoint \(mode) (want init, enter, stop, gc or attach)")
     status = 2
 }
 exit(status)

@@ -70,6 +70,26 @@ int rkt_spawn_file_actions_addchdir(posix_spawn_file_actions_t *fa, const char *
 int rkt_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *fa, int from);
 
 // Constants Swift cannot see as plain integers.
+// Pod I/O (pod-init's stdio multiplexer and the attach entrypoint).
+// signalfd(2) for `signals` (already blocked by the caller); nonblocking and close-on-exec.
+int rkt_signalfd(const int *signals, int count);
+// A listening (backlog 16) or connected AF_UNIX stream socket, close-on-exec. `path` may be
+// relative (the 108-byte sun_path limit makes callers chdir next to deep pod paths).
+int rkt_unix_listen(const char *path);
+int rkt_unix_connect(const char *path);
+// A pseudo-terminal from the ptmx at `ptmx` (a devpts instance's `ptmx` node): unlocks it and
+// opens the peer with TIOCGPTPEER, so no /dev/pts path lookup is needed. Both fds close-on-exec.
+int rkt_open_pty(const char *ptmx, int *master, int *slave);
+// Raw mode for an attached terminal (cfmakeraw); `saved` receives the old settings to restore.
+int rkt_tty_make_raw(int fd, void *saved, size_t saved_size);
+int rkt_tty_restore(int fd, const void *saved);
+// open_tree(OPEN_TREE_CLONE[|AT_RECURSIVE]): a detached copy of the mount at `path`, as an fd
+// (close-on-exec). move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) attaches it.
+int rkt_open_tree_clone(const char *path, int recursive);
+int rkt_move_mount_fd(int fd, const char *target);
+// malloc_trim(3): return free heap memory to the kernel (long-lived, mostly idle processes).
+int rkt_malloc_trim(void);
+
 extern const uint64_t RKT_RESOLVE_NO_XDEV;
 extern const uint64_t RKT_RESOLVE_NO_MAGICLINKS;
 extern const uint64_t RKT_RESOLVE_NO_SYMLINKS;

@@ -24,7 +24,7 @@ extension Pod {
 
     /// The app `rkt enter` goes into: `--app`, else the only app. With several apps the names
     /// go to `listApps` and an error asks for `--app`.
-    public func enterAppName(requested: String?, listApps: ([String]) -> Void) throws -> String {
+    public func enterAppName(requested: String?, command: String = "enter", listApps: ([String]) -> Void) throws -> String {
         if let requested, !requested.isEmpty { return requested }
         let apps: [PodManifestSummary.App]
         do { apps = try manifest().apps } catch { throw RktError("error reading pod manifest", cause: error) }
@@ -33,7 +33,7 @@ extension Pod {
         case 1: return apps[0].name
         default:
             listApps(apps.map(\.name))
-            throw RktError("specify app using \"rkt enter --app= ...\"")
+            throw RktError("specify app using \"rkt \(command) --app= ...\"")
         }
     }
 
@@ -56,5 +56,42 @@ extension Pod {
         } catch {
             throw RktError("error execing enter", cause: error)
         }
+    }
+}
+
+/// attach (rkt-architecture.md §9; rkt: rkt/attach.go).
+extension Pod {
+    /// Maps `rkt attach --mode` to the attach entrypoint's flags: `list`, `auto`, or a comma
+    /// list of `tty`, `tty-in`, `tty-out`, `stdin`, `stdout`, `stderr` (tty and streams don't mix).
+    public static func attachFlags(mode: String) throws -> [String] {
+        switch mode {
+        case "list": return ["--action=list"]
+        case "auto": return ["--action=auto-attach"]
+        default: break
+        }
+        var set: Set<String> = []
+        for part in mode.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+            switch part {
+            case "tty": set.formUnion(["tty-in", "tty-out"])
+            case "tty-in", "tty-out", "stdin", "stdout", "stderr": set.insert(part)
+            default: throw RktError("unknown attach mode \"\(part)\" (valid: list, auto, tty, tty-in, tty-out, stdin, stdout, stderr)")
+            }
+        }
+        if set.contains(where: { $0.hasPrefix("tty") }) && set.contains(where: { !$0.hasPrefix("tty") }) {
+            throw RktError("attach mode \"\(mode)\" mixes tty and stream endpoints")
+        }
+        return ["--action=custom-attach"] + ["tty-in", "tty-out", "stdin", "stdout", "stderr"].map { "--\($0)=\(set.contains($0))" }
+    }
+
+    /// `[<tree-store stage1 rootfs>/<attach-ep>, --action=…, --app=<app>, --debug=<b>, …]`.
+    public func attachArgv(app: String, mode: String, debug: Bool) throws -> [String] {
+        let flags = try Pod.attachFlags(mode: mode)
+        let ep: String
+        do {
+            ep = try stage1FromTreeStore().entrypoint(Stage1Annotation.attach)
+        } catch {
+            throw RktError("error determining 'attach' entrypoint", cause: error)
+        }
+        return [ep, flags[0], "--app=\(app)", "--debug=\(debug)"] + flags.dropFirst()
     }
 }

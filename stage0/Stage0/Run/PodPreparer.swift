@@ -193,10 +193,11 @@ public final class PodPreparer {
                 let appDir = "\(s1Rootfs)/\(Stage1Path.appDir(app.name))"
                 try TreeCopy.copy(from: trees.rootfsPath(treeID), to: "\(appDir)/rootfs")
                 try FileIO.writeFile("\(appDir)/manifest", imageManifest, mode: 0o644)
-                try TreeCopy.shiftOwners("\(appDir)/rootfs", by: shift)
             }
             try FileIO.writeFile("\(infoDir)/manifest", imageManifest, mode: 0o644)
         }
+        // One pass over the whole stage1 rootfs, the apps' rootfs trees included (shifting each
+        // app first as well would shift it twice, out of the pod's range).
         if !useOverlay { try TreeCopy.shiftOwners(s1Rootfs, by: shift) }
 
         try FileSystem.touch("\(dir)/\(PodFile.lock)", mode: 0o640)
