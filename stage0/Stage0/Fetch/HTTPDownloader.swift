@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOSSL
 import RktCommon
 
 /// The outcome of one image download.
@@ -34,6 +35,39 @@ public struct HTTPDownloader: Sendable {
         self.showProgress = showProgress
     }
 
+    /// The TLS client settings: the system trust store, replaced by the CA bundle `$SSL_CERT_FILE`
+    /// and extended by the certificates in the directories of `$SSL_CERT_DIR` (colon-separated)
+    /// when they are set, as Go's crypto/x509 (and so rkt) did; `--insecure-options=tls` turns
+    /// verification off.
+    public static func tlsConfiguration(insecure: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if insecure {
+            tls.certificateVerification = .none
+            return tls
+        }
+        if let file = environment["SSL_CERT_FILE"], !file.isEmpty {
+            tls.trustRoots = .file(file)
+        }
+        if let dirs = environment["SSL_CERT_DIR"], !dirs.isEmpty {
+            let certs = dirs.split(separator: ":").flatMap { certificates(inDirectory: String($0)) }
+            if !certs.isEmpty { tls.additionalTrustRoots = [.certificates(certs)] }
+        }
+        return tls
+    }
+
+    /// Every PEM certificate in `dir`, each file once however many hash links name it (files
+    /// that do not parse are skipped, as Go skips them).
+    static func certificates(inDirectory dir: String) -> [NIOSSLCertificate] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+        var seen = Set<String>()
+        return names.sorted().flatMap { name -> [NIOSSLCertificate] in
+            let path = (dir + "/" + name as NSString).resolvingSymlinksInPath
+            var st = stat()
+            guard seen.insert(path).inserted, stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return [] }
+            return (try? NIOSSLCertificate.fromPEMFile(path)) ?? []
+        }
+    }
+
     /// `host` or `host:port` of `url`, the key auth.d entries are matched against.
     public static func hostKey(_ url: URL) -> String {
         let host = url.host ?? ""
@@ -47,8 +81,7 @@ public struct HTTPDownloader: Sendable {
         guard let url = URL(string: urlString), url.host != nil else {
             throw RktError("invalid url \"\(urlString)\"")
         }
-        var config = HTTPClient.Configuration()
-        if insecureTLS { config = HTTPClient.Configuration(certificateVerification: .none) }
+        var config = HTTPClient.Configuration(tlsConfiguration: Self.tlsConfiguration(insecure: insecureTLS))
         config.redirectConfiguration = .follow(max: 10, allowCycles: false)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         defer { try? client.syncShutdown() }
