@@ -104,3 +104,24 @@ struct RemoteFetchTests {
         #expect(server.requests(for: path).first?.hasPrefix("http ") == true)
     }
 }
+
+@Suite("rkt fetch: download progress")
+struct DownloadProgressTests {
+    @Test("a progress bar on a terminal, nothing when stderr is not one")
+    func progress() throws {
+        let env = try RktTestEnv()
+        defer { env.cleanup() }
+        let (server, path) = try RemoteFetchTests.setup(env)
+        defer { server.stop() }
+        var r = env.rkt(in: server, ["fetch", "https://localhost" + path])
+        #expect(r.exit == 0 && !r.stderr.contains("Downloading"), "\(r)")
+
+        try server.put("img/second.aci", copying: server.root + path)
+        let pty = try env.spawnPty(in: server, ["fetch", "https://localhost/img/second.aci"])
+        r = pty.wait(timeout: 120)
+        #expect(r.exit == 0, "\(r)")
+        // The last redraw shows the whole image: twenty `=` and equal received/total sizes.
+        #expect(r.stdout.contains("\rDownloading ACI: [====================] "), "\(r)")
+        #expect(r.stdout.contains("sha512-"), "\(r)")
+    }
+}

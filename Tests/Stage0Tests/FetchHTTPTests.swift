@@ -225,3 +225,35 @@ struct FetchHTTPTests {
         #expect(server.requests == ["/basic.aci 200 "])
     }
 }
+
+@Suite("Fetch: the download progress bar")
+struct ProgressBarTests {
+    final class Sink: @unchecked Sendable {
+        let lock = NSLock()
+        var text = ""
+        func write(_ s: String) { lock.lock(); text += s; lock.unlock() }
+    }
+
+    @Test("rkt's text bar: label, twenty cells, received/total; bytes only without a total")
+    func format() {
+        #expect(ProgressBar.line(label: "Downloading ACI", received: 500_000, total: 1_000_000)
+            == "Downloading ACI: [==========          ] 500 kB/1.0 MB")
+        #expect(ProgressBar.line(label: "Downloading ACI", received: 1_000_000, total: 1_000_000)
+            == "Downloading ACI: [====================] 1.0 MB/1.0 MB")
+        #expect(ProgressBar.line(label: "Downloading ACI", received: 2_000, total: nil) == "Downloading ACI: 2.0 kB")
+    }
+
+    @Test("redraws in place at most every 100 ms, always when forced, and ends its line once")
+    func throttle() {
+        let sink = Sink()
+        let bar = ProgressBar(label: "L", write: { sink.write($0) })
+        bar.update(received: 1, total: 10)
+        bar.update(received: 2, total: 10)
+        #expect(sink.text == "\rL: [==                  ] 1 B/10 B")
+        bar.update(received: 10, total: 10, force: true)
+        bar.finish()
+        bar.finish()
+        #expect(sink.text.hasSuffix("\rL: [====================] 10 B/10 B\n"))
+        #expect(sink.text.filter { $0 == "\n" }.count == 1)
+    }
+}

@@ -99,13 +99,10 @@ public struct HTTPDownloader: Sendable {
 
         // `path` is an empty file the caller created (and locked); the delegate writes into it
         // when a body arrives and leaves it empty for a 304.
-        let label = "Downloading \(what)"
-        let progress = showProgress
+        let bar = showProgress ? ProgressBar(label: "Downloading \(what)") : nil
         var report: (@Sendable (FileDownloadDelegate.Progress) -> Void)? = nil
-        if progress {
-            report = { @Sendable (p: FileDownloadDelegate.Progress) in
-                HTTPDownloader.drawProgress(label, received: p.receivedBytes, total: p.totalBytes)
-            }
+        if let bar {
+            report = { @Sendable (p: FileDownloadDelegate.Progress) in bar.update(received: p.receivedBytes, total: p.totalBytes) }
         }
         let delegate: FileDownloadDelegate
         do {
@@ -117,9 +114,13 @@ public struct HTTPDownloader: Sendable {
         do {
             result = try client.execute(request: request, delegate: delegate).futureResult.wait()
         } catch {
+            bar?.finish()
             throw RktError("error downloading \(what) from \(urlString)", cause: error)
         }
-        if progress { FileHandle.standardError.write(Data("\n".utf8)) }
+        if let bar, result.receivedBytes > 0 {
+            bar.update(received: result.receivedBytes, total: result.totalBytes, force: true)
+        }
+        bar?.finish()
         let head = result.head
         let status = Int(head.status.code)
         if status == 304 {
@@ -131,18 +132,11 @@ public struct HTTPDownloader: Sendable {
         }
         // An empty body never creates the file; make it exist so the import reports a clear error.
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
         return HTTPDownloadResult(
             status: status,
             etag: head.headers.first(name: "ETag") ?? "",
             maxAge: HTTPCache.maxAge(cacheControl: head.headers.first(name: "Cache-Control")))
-    }
-
-    /// One `\r`-rewritten status line, like rkt's progress bar but plain text.
-    static func drawProgress(_ label: String, received: Int, total: Int?) {
-        var line = "\r\(label): \(Humanize.bytesSI(received))"
-        if let total, total > 0 { line += " / \(Humanize.bytesSI(total))" }
-        FileHandle.standardError.write(Data(line.utf8))
     }
 }
