@@ -100,7 +100,13 @@ final class FTServer: @unchecked Sendable {
     private var stopped = false
 
     static let script = #"""
-    import http.server, ssl, sys, os, hashlib, threading
+    import http.server, ssl, sys, os, hashlib, threading, time
+    # Exit with the test process, even if it dies before it can kill us.
+    parent = os.getppid()
+    def watch():
+        while os.getppid() == parent: time.sleep(1)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True).start()
     root, cert, key, logpath, schemes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(',')
     log = open(logpath, 'a', buffering=1)
     lock = threading.RLock()

@@ -9,7 +9,13 @@ import Testing
 /// ACI under several paths and records each request's path, status and If-None-Match.
 final class TestHTTPServer {
     static let script = #"""
-    import http.server, sys, threading
+    import http.server, sys, threading, os, time
+    # Exit with the test process, even if it dies before it can kill us.
+    parent = os.getppid()
+    def watch():
+        while os.getppid() == parent: time.sleep(1)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True).start()
     aci = open(sys.argv[1], "rb").read()
     log = open(sys.argv[2], "a", buffering=1)
     class H(http.server.BaseHTTPRequestHandler):
