@@ -188,7 +188,7 @@ struct TrustTests {
         // Without the test CA the server's certificate is refused, and nothing is fetched.
         try key.sign(img)
         r = env.rkt(in: server, ["fetch", url], env: ["SSL_CERT_FILE": ""])
-        #expect(r.exit == 254 && r.stderr.lowercased().contains("certificate"), "\(r)")
+        #expect(r.exit == 254 && r.stderr.contains("TLS certificate verification failed") && r.stderr.contains("SSL_CERT_FILE"), "\(r)")
         Self.expectNothingStored(env)
         r = env.rkt(in: server, ["fetch", url])
         #expect(r.exit == 0 && r.stdout.hasPrefix("sha512-"), "\(r)")

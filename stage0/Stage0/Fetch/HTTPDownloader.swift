@@ -68,6 +68,14 @@ public struct HTTPDownloader: Sendable {
         }
     }
 
+    /// One readable line for a refused server certificate (NIOSSL reports BoringSSL's error
+    /// stack), saying how to trust a private CA; nil for any other error.
+    static func tlsFailure(_ error: Error) -> String? {
+        let text = String(describing: error)
+        guard text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("failedToValidateHostname") else { return nil }
+        return "TLS certificate verification failed (give a private CA with SSL_CERT_FILE, or skip the check with --insecure-options=tls)"
+    }
+
     /// `host` or `host:port` of `url`, the key auth.d entries are matched against.
     public static func hostKey(_ url: URL) -> String {
         let host = url.host ?? ""
@@ -115,6 +123,9 @@ public struct HTTPDownloader: Sendable {
             result = try client.execute(request: request, delegate: delegate).futureResult.wait()
         } catch {
             bar?.finish()
+            if let reason = Self.tlsFailure(error) {
+                throw RktError("error downloading \(what) from \(urlString)", causes: [reason])
+            }
             throw RktError("error downloading \(what) from \(urlString)", cause: error)
         }
         if let bar, result.receivedBytes > 0 {
