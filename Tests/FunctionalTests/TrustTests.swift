@@ -332,6 +332,28 @@ struct TrustTests {
         #expect(FileManager.default.fileExists(atPath: env.localConfig + "/trustedkeys/prefix.d/localhost/auto/" + key.fingerprint))
     }
 
+    @Test("on a terminal, fetching a name with no trusted keys offers the discovered key for review")
+    func reviewDiscoveredKey() throws {
+        let env = try RktTestEnv()
+        defer { env.cleanup() }
+        env.insecureOptions = nil
+        let key = try FTSigner("Review Key <review@example.com>", in: env.tmpDir)
+        defer { key.close() }
+        let server = try FTServer(root: env.tmpDir + "/www")
+        defer { server.stop() }
+        try server.put("keys/review.asc", copying: key.publicKey)
+        try server.putDiscovery(at: "", images: [("localhost", "https://localhost/{name}.{ext}")], keys: [("localhost", "https://localhost/keys/review.asc")])
+        try key.sign(try server.put("localhost/review.aci", copying: try Self.image("localhost/review", in: env.tmpDir)))
+
+        let pty = try env.spawnPty(in: server, ["fetch", "localhost/review"])
+        #expect(pty.expect("Are you sure you want to trust this key"))
+        pty.sendLine("yes")
+        let r = pty.wait(timeout: 120)
+        #expect(r.exit == 0 && r.stdout.contains("Review Key <review@example.com>") && r.stdout.contains("sha512-"), "\(r)")
+        #expect(FileManager.default.fileExists(atPath: env.localConfig + "/trustedkeys/prefix.d/localhost/review/" + key.fingerprint))
+        #expect(env.storedImageNames() == ["localhost/review:1.30.0"])
+    }
+
     @Test("discovery falls back to plain HTTP only with --insecure-options=http")
     func httpFallback() throws {
         let env = try RktTestEnv()
