@@ -5,7 +5,7 @@
 // Dependency rules (see docs/hacking.md):
 //   RktJSON, RktCommon        depend on nothing of ours; Foundation-free (stage1 links them)
 //   RktOS                     RktCommon + C shims + swift-system; Foundation-free
-//   Stage0                    RktOS + CArchive + CSQLite + Crypto + AsyncHTTPClient (Foundation allowed)
+//   Stage0                    RktOS + CArchive + CSQLite + Crypto + AsyncHTTPClient/NIOSSL (Foundation allowed)
 //   Stage1, Stage1Fly         RktOS only; never Stage0, Foundation or libarchive
 //   executables               glue only
 import PackageDescription
@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Already pulled in by async-http-client; named so Stage0 can set TLS trust roots.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // C system libraries (Debian -dev packages).
@@ -55,6 +57,7 @@ let package = Package(
                 "RktOS", "CArchive", "CSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "stage0/Stage0"),

@@ -88,12 +88,12 @@ struct TrustKeystoreTests {
 
         // The key is trusted only for its prefix.
         #expect(
-            thrownDescription { _ = try verifier.verify(image: data, signature: asc, name: "other.com/app") }?.hasSuffix("openpgp: signature made by unknown entity") == true)
+            thrownDescription { _ = try verifier.verify(image: data, signature: asc, name: "other.com/app") }?.hasSuffix("openpgp: signature made by unknown entity (key \(good.fingerprint.uppercased()))") == true)
 
         // A signature by a key nobody trusted.
         let otherAsc = try other.sign(data, to: dir + "/other.asc")
         #expect(
-            thrownDescription { _ = try verifier.verify(image: data, signature: otherAsc, name: "example.com/app") }?.hasSuffix("openpgp: signature made by unknown entity") == true)
+            thrownDescription { _ = try verifier.verify(image: data, signature: otherAsc, name: "example.com/app") }?.hasSuffix("openpgp: signature made by unknown entity (key \(other.fingerprint.uppercased()))") == true)
 
         // Tampered data.
         try "image bytes, changed".write(toFile: data, atomically: true, encoding: .utf8)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOSSL
 import RktCommon
 
 /// The outcome of one image download.
@@ -34,6 +35,47 @@ public struct HTTPDownloader: Sendable {
         self.showProgress = showProgress
     }
 
+    /// The TLS client settings: the system trust store, replaced by the CA bundle `$SSL_CERT_FILE`
+    /// and extended by the certificates in the directories of `$SSL_CERT_DIR` (colon-separated)
+    /// when they are set, as Go's crypto/x509 (and so rkt) did; `--insecure-options=tls` turns
+    /// verification off.
+    public static func tlsConfiguration(insecure: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if insecure {
+            tls.certificateVerification = .none
+            return tls
+        }
+        if let file = environment["SSL_CERT_FILE"], !file.isEmpty {
+            tls.trustRoots = .file(file)
+        }
+        if let dirs = environment["SSL_CERT_DIR"], !dirs.isEmpty {
+            let certs = dirs.split(separator: ":").flatMap { certificates(inDirectory: String($0)) }
+            if !certs.isEmpty { tls.additionalTrustRoots = [.certificates(certs)] }
+        }
+        return tls
+    }
+
+    /// Every PEM certificate in `dir`, each file once however many hash links name it (files
+    /// that do not parse are skipped, as Go skips them).
+    static func certificates(inDirectory dir: String) -> [NIOSSLCertificate] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+        var seen = Set<String>()
+        return names.sorted().flatMap { name -> [NIOSSLCertificate] in
+            let path = (dir + "/" + name as NSString).resolvingSymlinksInPath
+            var st = stat()
+            guard seen.insert(path).inserted, stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return [] }
+            return (try? NIOSSLCertificate.fromPEMFile(path)) ?? []
+        }
+    }
+
+    /// One readable line for a refused server certificate (NIOSSL reports BoringSSL's error
+    /// stack), saying how to trust a private CA; nil for any other error.
+    static func tlsFailure(_ error: Error) -> String? {
+        let text = String(describing: error)
+        guard text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("failedToValidateHostname") else { return nil }
+        return "TLS certificate verification failed (give a private CA with SSL_CERT_FILE, or skip the check with --insecure-options=tls)"
+    }
+
     /// `host` or `host:port` of `url`, the key auth.d entries are matched against.
     public static func hostKey(_ url: URL) -> String {
         let host = url.host ?? ""
@@ -47,8 +89,7 @@ public struct HTTPDownloader: Sendable {
         guard let url = URL(string: urlString), url.host != nil else {
             throw RktError("invalid url \"\(urlString)\"")
         }
-        var config = HTTPClient.Configuration()
-        if insecureTLS { config = HTTPClient.Configuration(certificateVerification: .none) }
+        var config = HTTPClient.Configuration(tlsConfiguration: Self.tlsConfiguration(insecure: insecureTLS))
         config.redirectConfiguration = .follow(max: 10, allowCycles: false)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         defer { try? client.syncShutdown() }
@@ -66,13 +107,10 @@ public struct HTTPDownloader: Sendable {
 
         // `path` is an empty file the caller created (and locked); the delegate writes into it
         // when a body arrives and leaves it empty for a 304.
-        let label = "Downloading \(what)"
-        let progress = showProgress
+        let bar = showProgress ? ProgressBar(label: "Downloading \(what)") : nil
         var report: (@Sendable (FileDownloadDelegate.Progress) -> Void)? = nil
-        if progress {
-            report = { @Sendable (p: FileDownloadDelegate.Progress) in
-                HTTPDownloader.drawProgress(label, received: p.receivedBytes, total: p.totalBytes)
-            }
+        if let bar {
+            report = { @Sendable (p: FileDownloadDelegate.Progress) in bar.update(received: p.receivedBytes, total: p.totalBytes) }
         }
         let delegate: FileDownloadDelegate
         do {
@@ -84,9 +122,16 @@ public struct HTTPDownloader: Sendable {
         do {
             result = try client.execute(request: request, delegate: delegate).futureResult.wait()
         } catch {
+            bar?.finish()
+            if let reason = Self.tlsFailure(error) {
+                throw RktError("error downloading \(what) from \(urlString)", causes: [reason])
+            }
             throw RktError("error downloading \(what) from \(urlString)", cause: error)
         }
-        if progress { FileHandle.standardError.write(Data("\n".utf8)) }
+        if let bar, result.receivedBytes > 0 {
+            bar.update(received: result.receivedBytes, total: result.totalBytes, force: true)
+        }
+        bar?.finish()
         let head = result.head
         let status = Int(head.status.code)
         if status == 304 {
@@ -98,18 +143,11 @@ public struct HTTPDownloader: Sendable {
         }
         // An empty body never creates the file; make it exist so the import reports a clear error.
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
         return HTTPDownloadResult(
             status: status,
             etag: head.headers.first(name: "ETag") ?? "",
             maxAge: HTTPCache.maxAge(cacheControl: head.headers.first(name: "Cache-Control")))
-    }
-
-    /// One `\r`-rewritten status line, like rkt's progress bar but plain text.
-    static func drawProgress(_ label: String, received: Int, total: Int?) {
-        var line = "\r\(label): \(Humanize.bytesSI(received))"
-        if let total, total > 0 { line += " / \(Humanize.bytesSI(total))" }
-        FileHandle.standardError.write(Data(line.utf8))
     }
 }

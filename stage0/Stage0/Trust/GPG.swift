@@ -81,10 +81,24 @@ public enum GPG {
     static func failureReason(_ status: [[String]]) -> String {
         let words = Set(status.compactMap(\.first))
         if words.contains("BADSIG") { return "openpgp: invalid signature: hash tag doesn't match" }
-        if words.contains("NO_PUBKEY") || words.contains("ERRSIG") { return "openpgp: signature made by unknown entity" }
+        if words.contains("NO_PUBKEY") || words.contains("ERRSIG") {
+            return "openpgp: signature made by unknown entity" + (signerKey(status).map { " (key \($0))" } ?? "")
+        }
         if words.contains("EXPKEYSIG") || words.contains("REVKEYSIG") { return "openpgp: key expired or revoked" }
         if words.contains("NODATA") { return "openpgp: invalid data: no signature found" }
         return "openpgp: invalid signature"
+    }
+
+    /// The key that made a signature gpg could not check: the fingerprint `ERRSIG` carries in
+    /// its 7th field (gpg ≥ 2.2.7), else the long key ID of `ERRSIG`/`NO_PUBKEY`; upper-case hex,
+    /// so the user can look it up and `rkt trust` it.
+    static func signerKey(_ status: [[String]]) -> String? {
+        if let err = status.first(where: { $0.first == "ERRSIG" }) {
+            if err.count > 7, !err[7].isEmpty, err[7] != "-" { return err[7].uppercased() }
+            if err.count > 1 { return err[1].uppercased() }
+        }
+        if let np = status.first(where: { $0.first == "NO_PUBKEY" }), np.count > 1 { return np[1].uppercased() }
+        return nil
     }
 
     // MARK: - Plumbing

@@ -30,7 +30,7 @@ extension ImageFetcher {
     func prepareSignature(localFile: String?, sigURL: String) throws -> PendingSignature {
         if let localFile {
             guard FileManager.default.isReadableFile(atPath: localFile) else {
-                throw RktError("error opening signature file \"\(localFile)\"", causes: ["no such file or directory"])
+                throw RktError("error opening signature file \"\(localFile)\"", causes: ["open \(localFile): no such file or directory"])
             }
             return PendingSignature(path: localFile)
         }

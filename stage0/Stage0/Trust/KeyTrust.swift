@@ -110,7 +110,7 @@ public struct KeyTrust {
         }
         let path = location.hasPrefix("file://") ? String(location.dropFirst("file://".count)) : location
         guard FileManager.default.isReadableFile(atPath: path) else {
-            throw RktError("error opening key \(path)", causes: ["no such file or directory"])
+            throw RktError("error opening key \(path)", causes: ["open \(path): no such file or directory"])
         }
         return (path, false)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import RktOS
 import Testing
 
 @testable import Stage0
@@ -8,7 +9,13 @@ import Testing
 /// ACI under several paths and records each request's path, status and If-None-Match.
 final class TestHTTPServer {
     static let script = #"""
-    import http.server, sys, threading
+    import http.server, sys, threading, os, time
+    # Exit with the test process, even if it dies before it can kill us.
+    parent = os.getppid()
+    def watch():
+        while os.getppid() == parent: time.sleep(1)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True).start()
     aci = open(sys.argv[1], "rb").read()
     log = open(sys.argv[2], "a", buffering=1)
     class H(http.server.BaseHTTPRequestHandler):
@@ -18,7 +25,9 @@ final class TestHTTPServer {
             inm = self.headers.get("If-None-Match", "")
             if p == "/auth.aci" and self.headers.get("Authorization", "") != "Bearer sometoken":
                 return self.reply(401, p, inm)
-            if p not in ("/revalidate.aci", "/cached.aci", "/auth.aci"):
+            if p == "/basic.aci" and self.headers.get("Authorization", "") != "Basic dXNlcjpwYXNz":
+                return self.reply(401, p, inm)
+            if p not in ("/revalidate.aci", "/cached.aci", "/auth.aci", "/basic.aci"):
                 return self.reply(404, p, inm)
             if inm == '"v1"':
                 return self.reply(304, p, inm)
@@ -39,27 +48,37 @@ final class TestHTTPServer {
     s.serve_forever()
     """#
 
-    let process = Process()
+    let pid: pid_t
     let port: Int
     let logPath: String
 
+    /// Spawned through RktOS's Subprocess, which resets the signal mask: Foundation's `Process`
+    /// passes on the blocked mask of the Swift Testing worker thread, so the server would ignore
+    /// SIGTERM/SIGKILL-less termination and `waitUntilExit` would hang forever.
     init(serving aci: String, in dir: String) throws {
         let scriptPath = dir + "/server.py"
         logPath = dir + "/requests.log"
+        let outPath = dir + "/server.out"
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        let out = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-u", scriptPath, aci, logPath]
-        process.standardOutput = out
-        try process.run()
-        var line = Data()
-        while !line.contains(0x0a) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
+        let out = open(outPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard out >= 0 else { throw RktError.errno("cannot create", outPath) }
+        defer { close(out) }
+        var sub = Subprocess(path: "/usr/bin/python3", argv: ["python3", "-u", scriptPath, aci, logPath])
+        sub.fds = [1: out, 2: out]
+        pid = try sub.spawn()
+        // The server prints its port once it listens; give it 30 s.
+        var reported: Int?
+        for _ in 0..<300 {
+            let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first, text.contains("\n") {
+                reported = Int(line.trimmingCharacters(in: .whitespaces))
+                break
+            }
+            usleep(100_000)
         }
-        guard let p = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
+        guard let p = reported else {
+            kill(pid, SIGKILL)
+            _ = try? Subprocess.wait(pid)
             throw RktError("test server did not report its port")
         }
         port = p
@@ -73,8 +92,8 @@ final class TestHTTPServer {
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
     deinit {
-        process.terminate()
-        process.waitUntilExit()
+        kill(pid, SIGKILL)
+        _ = try? Subprocess.wait(pid)
     }
 }
 
@@ -91,12 +110,8 @@ final class FetchFixture {
         try manifest.write(toFile: layout + "/manifest", atomically: true, encoding: .utf8)
         try "hello\n".write(toFile: layout + "/rootfs/hello", atomically: true, encoding: .utf8)
         aci = dir + "/fetch-test.aci"
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-        tar.arguments = ["-C", layout, "-cf", aci, "manifest", "rootfs"]
-        try tar.run()
-        tar.waitUntilExit()
-        guard tar.terminationStatus == 0 else { throw RktError("tar failed building the test ACI") }
+        let tar = try Subprocess(path: "/bin/tar", argv: ["tar", "-C", layout, "-cf", aci, "manifest", "rootfs"]).run()
+        guard tar == .exited(0) else { throw RktError("tar failed building the test ACI") }
     }
 
     func context(insecure: InsecureOptions = [.image], localConfig: String? = nil) throws -> Stage0Context {
@@ -129,6 +144,34 @@ struct FetchHTTPTests {
         #expect(throws: RktError.self) { try fetcher.fetch("example.com/missing", pullPolicy: .never) }
     }
 
+    @Test("update revalidates with the stored ETag and reuses the image on 304")
+    func revalidate() throws {
+        let f = try FetchFixture()
+        let server = try TestHTTPServer(serving: f.aci, in: f.dir)
+        let ctx = try f.context()
+        let fetcher = ImageFetcher(context: ctx, store: try ImageStore(dataDir: ctx.dataDir))
+        let url = server.url("/revalidate.aci")
+        let key = try fetcher.fetch(url, pullPolicy: .update)
+        #expect(try fetcher.fetch(url, pullPolicy: .update) == key)
+        #expect(server.requests == ["/revalidate.aci 200 ", "/revalidate.aci 304 \"v1\""])
+        #expect(try ImageStore(dataDir: ctx.dataDir).remote(url: url)?.etag == "\"v1\"")
+    }
+
+    @Test("new and never use the stored image without a request; update asks the server")
+    func pullPolicies() throws {
+        let f = try FetchFixture()
+        let server = try TestHTTPServer(serving: f.aci, in: f.dir)
+        let ctx = try f.context()
+        let fetcher = ImageFetcher(context: ctx, store: try ImageStore(dataDir: ctx.dataDir))
+        let url = server.url("/revalidate.aci")
+        let key = try fetcher.fetch(url, pullPolicy: .new)
+        #expect(server.requests.count == 1)
+        #expect(try fetcher.fetch(url, pullPolicy: .new) == key)
+        #expect(try fetcher.fetch(url, pullPolicy: .never) == key)
+        #expect(server.requests.count == 1)
+        #expect(try fetcher.fetch(url, pullPolicy: .update) == key)
+        #expect(server.requests == ["/revalidate.aci 200 ", "/revalidate.aci 304 \"v1\""])
+    }
 
     @Test("a max-age still in force means no request at all under update")
     func maxAge() throws {
@@ -172,5 +215,51 @@ struct FetchHTTPTests {
         let key = try ImageFetcher(context: withAuth, store: ImageStore(dataDir: withAuth.dataDir)).fetch(server.url("/auth.aci"), pullPolicy: .update)
         #expect(key.hasPrefix("sha512-"))
         #expect(server.requests.last == "/auth.aci 200 ")
+    }
+
+    @Test("auth.d basic credentials are sent to their host")
+    func basicAuth() throws {
+        let f = try FetchFixture()
+        let server = try TestHTTPServer(serving: f.aci, in: f.dir)
+        let local = f.dir + "/local"
+        try FileManager.default.createDirectory(atPath: local + "/auth.d", withIntermediateDirectories: true)
+        try #"{"rktKind":"auth","rktVersion":"v1","domains":["127.0.0.1:\#(server.port)"],"type":"basic","credentials":{"user":"user","password":"pass"}}"#
+            .write(toFile: local + "/auth.d/test.json", atomically: true, encoding: .utf8)
+        let ctx = try f.context(localConfig: local)
+        let key = try ImageFetcher(context: ctx, store: ImageStore(dataDir: ctx.dataDir)).fetch(server.url("/basic.aci"), pullPolicy: .update)
+        #expect(key.hasPrefix("sha512-"))
+        #expect(server.requests == ["/basic.aci 200 "])
+    }
+}
+
+@Suite("Fetch: the download progress bar")
+struct ProgressBarTests {
+    final class Sink: @unchecked Sendable {
+        let lock = NSLock()
+        var text = ""
+        func write(_ s: String) { lock.lock(); text += s; lock.unlock() }
+    }
+
+    @Test("rkt's text bar: label, twenty cells, received/total; bytes only without a total")
+    func format() {
+        #expect(ProgressBar.line(label: "Downloading ACI", received: 500_000, total: 1_000_000)
+            == "Downloading ACI: [==========          ] 500 kB/1.0 MB")
+        #expect(ProgressBar.line(label: "Downloading ACI", received: 1_000_000, total: 1_000_000)
+            == "Downloading ACI: [====================] 1.0 MB/1.0 MB")
+        #expect(ProgressBar.line(label: "Downloading ACI", received: 2_000, total: nil) == "Downloading ACI: 2.0 kB")
+    }
+
+    @Test("redraws in place at most every 100 ms, always when forced, and ends its line once")
+    func throttle() {
+        let sink = Sink()
+        let bar = ProgressBar(label: "L", write: { sink.write($0) })
+        bar.update(received: 1, total: 10)
+        bar.update(received: 2, total: 10)
+        #expect(sink.text == "\rL: [==                  ] 1 B/10 B")
+        bar.update(received: 10, total: 10, force: true)
+        bar.finish()
+        bar.finish()
+        #expect(sink.text.hasSuffix("\rL: [====================] 10 B/10 B\n"))
+        #expect(sink.text.filter { $0 == "\n" }.count == 1)
     }
 }
