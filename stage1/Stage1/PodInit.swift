@@ -28,10 +28,19 @@ public enum PodInit {
         }
     }
 
-    /// The pod directory as pod-init reaches it: through its working directory, which init
-    /// leaves at the pod dir. The magic link needs no search permission on the directories above,
-    /// which the shifted root of a `--private-users` pod lacks.
-    static let podDirectory = "/proc/self/cwd"
+    /// The pod directory as pod-init reaches it. Init leaves the working directory at the pod
+    /// dir: its real path when pod-init can walk it (mount steps match targets against
+    /// /proc/self/mountinfo, which names real paths), else the `/proc/self/cwd` magic link, which
+    /// needs no search permission on the directories above (the shifted root of a
+    /// `--private-users` pod lacks it).
+    static var podDirectory: String {
+        let magic = "/proc/self/cwd"
+        if let real = try? FileSystem.readlink(magic), real.hasPrefix("/"),
+           access(PathUtil.join(real, PodFile.stage1Dir), X_OK) == 0 {
+            return real
+        }
+        return magic
+    }
 
     /// Reads and closes the fd named by environment variable `name`.
     static func readFD(_ name: String, what: String) throws -> [UInt8] {
@@ -70,6 +79,11 @@ public enum PodInit {
         case "host": hostsFile = "/etc/hosts"
         default:
             if FileSystem.exists(rktHosts) {
+                // stage0's --hosts-entry lines: the pod's own name must resolve as well.
+                if let text = try? FileIO.readString(rktHosts), !Self.hostsNames(text).contains(o.podHostname) {
+                    try FileIO.writeFile(rktHosts, text + (text.isEmpty || text.hasSuffix("\n") ? "" : "\n")
+                                         + "127.0.0.1\t\(o.podHostname)\n")
+                }
                 hostsFile = rktHosts
             } else {
                 let base = (try? FileIO.readString(fallback)) ?? "127.0.0.1\tlocalhost\n::1\tlocalhost\n"
@@ -121,6 +135,16 @@ public enum PodInit {
         }
         try pivot(s1)
         return isolateMountNamespaces(planned)
+    }
+
+    /// Every name an /etc/hosts text maps (comments dropped).
+    static func hostsNames(_ text: String) -> Set<String> {
+        var names = Set<String>()
+        for line in text.split(separator: "\n") {
+            let fields = line.prefix { $0 != "#" }.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            names.formUnion(fields.dropFirst().map(String.init))
+        }
+        return names
     }
 
     /// Host volumes that init passed as detached mounts (`--private-users`) are attached under
