@@ -9,8 +9,8 @@
 #            runc run, systemd-nspawn on the same rootfs; unshare -muipn --fork chroot; chroot
 #   multi    a 10-app pod (full stage1, --net=host) vs 10 sequential `crun run`
 #   split    rkt prepare + rkt run-prepared vs rkt run; `--debug` phase timings of run/prepare
-#   import   rkt fetch + rkt image render of a ~200 MB ACI (gzip and uncompressed) vs tar -x[z]f
-#            and sha512sum of the same file
+#   import   rkt fetch + rkt image render of a ~200 MB ACI (gzip and uncompressed) vs tar -x[z]f,
+#            sha512sum and gzip -dc | sha512sum of the same file
 #   docker   rkt fetch docker:// of a 5-layer image from a local docker-registry on 127.0.0.1 vs
 #            skopeo copy to a directory ("not available" when rkt cannot fetch docker:// yet)
 #   memory   peak RSS (/usr/bin/time -v) of rkt commands; RSS an idle pod costs beyond its app
@@ -309,6 +309,7 @@ suite_import() {
   "steps": [$(py_argv $Rg fetch "$WORK/big.aci"), $(py_argv $Rg image render example.com/bench-big "$I/rg/out")]},
  {"name": "tar -xzf", "prepare": $(fresh xg), "steps": [$(py_argv tar -xzf "$WORK/big.aci" -C "$I/xg")]},
  {"name": "sha512sum (gzip)", "steps": [$(py_argv sha512sum "$WORK/big.aci")]},
+ {"name": "gzip -dc | sha512sum", "steps": [$(py_argv sh -c "gzip -dc $WORK/big.aci | sha512sum")]},
  {"name": "rkt fetch + image render (uncompressed)", "prepare": $(fresh rt), "step_names": ["rkt fetch", "rkt image render"],
   "steps": [$(py_argv $Rt fetch "$WORK/big.tar.aci"), $(py_argv $Rt image render example.com/bench-big "$I/rt/out")]},
  {"name": "tar -xf", "prepare": $(fresh xt), "steps": [$(py_argv tar -xf "$WORK/big.tar.aci" -C "$I/xt")]},

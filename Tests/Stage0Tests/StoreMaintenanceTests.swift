@@ -83,4 +83,25 @@ struct StoreMaintenanceTests {
         #expect(StoreTest.exists(store.blobPath(key: kept)))
         #expect(try store.images().map(\.key) == [kept])
     }
+
+    @Test("verifyBlob accepts an intact blob and names a corrupted one")
+    func verifyBlob() throws {
+        let dir = try StoreTest.tempDir("verifyblob")
+        defer { StoreTest.cleanup(dir) }
+        let store = try ImageStore(dataDir: "\(dir)/data")
+        let key = try StoreTest.importTar(StoreTest.aci("example.com/v", files: ["etc/f": "content"]), into: store, dir: dir, name: "v")
+        try store.verifyBlob(key: key)
+        // Flip one byte of the file's content inside the stored tar.
+        let path = store.blobPath(key: key)
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        let at = try #require(bytes.firstRange(of: Data("content".utf8))).lowerBound
+        bytes[at] ^= 0x20
+        try bytes.write(to: URL(fileURLWithPath: path))
+        do {
+            try store.verifyBlob(key: key)
+            Issue.record("a corrupted blob verified")
+        } catch {
+            #expect("\(error)".contains("is corrupted"), "\(error)")
+        }
+    }
 }

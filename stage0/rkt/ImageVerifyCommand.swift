@@ -2,7 +2,8 @@ import ArgumentParser
 import RktCommon
 import Stage0
 
-/// `rkt image verify IMAGE…`: recompute the rendered tree's content hash; rebuild it on mismatch.
+/// `rkt image verify IMAGE…`: re-hash the stored ACI against its ID, then recompute the rendered
+/// tree's content hash and rebuild the tree on mismatch.
 struct ImageVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Verify one or more images in the local store",
@@ -19,6 +20,10 @@ struct ImageVerifyCommand: ParsableCommand {
             let key: String
             do { key = try store.key(forImage: image) } catch {
                 throw RktError("unable to resolve store key for image \(image)", cause: error)
+            }
+            // The stored ACI first: a corrupted blob cannot be repaired, only removed and fetched again.
+            do { try store.verifyBlob(key: key) } catch {
+                throw RktError("image \(image) is corrupted in the store; remove it with rkt image rm and fetch it again", cause: error)
             }
             let id: String
             do { id = try trees.calculateID(key: key) } catch {
