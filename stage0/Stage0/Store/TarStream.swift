@@ -21,8 +21,10 @@ final class TarStream {
     private var prefixOff = 0
     private var raw: OpaquePointer?
     private var readAhead: TarReadAhead?
-    /// Whether hashing and copying run on the read-ahead thread (plain input) or in `readTar`.
-    private var digestAhead = false
+    /// Whether hashing runs on the read-ahead thread (plain input: it has nothing else to do)
+    /// or in `readTar` (compressed input: the thread is busy inflating). Copying always runs
+    /// in `readTar`, next to the parser, which leaves that thread time to spare.
+    private var hashAhead = false
     /// Set on the read-ahead thread (by `readSource` or the digest stage) before it reports -1.
     private var sourceFailure: RktError?
     private let hashing: Bool
@@ -92,8 +94,8 @@ final class TarStream {
                 return RktError("cannot decompress image \(source)", causes: [msg])
             }
         } else {
-            digestAhead = true
-            readAhead = TarReadAhead(bufSize: bufSize, fill: { [unowned self] in self.readAndDigest($0, $1) }) { [unowned self] in
+            hashAhead = true
+            readAhead = TarReadAhead(bufSize: bufSize, fill: { [unowned self] in self.readAndHash($0, $1) }) { [unowned self] in
                 self.sourceFailure ?? RktError("cannot read image \(self.source)")
             }
         }
@@ -140,19 +142,20 @@ final class TarStream {
         }
     }
 
-    /// Plain input on the read-ahead thread: the next bytes of the source, hashed and copied.
-    private func readAndDigest(_ buf: UnsafeMutableRawPointer, _ cap: Int) -> Int {
+    /// Plain input on the read-ahead thread: the next bytes of the source, hashed.
+    private func readAndHash(_ buf: UnsafeMutableRawPointer, _ cap: Int) -> Int {
         var p: UnsafeRawPointer?
         let n = readSource(&p)
         guard n > 0, let p else { return n }
         buf.copyMemory(from: p, byteCount: n)
-        return digest(UnsafeRawBufferPointer(start: buf, count: n)) ? n : -1
+        if hashing { hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buf, count: n)) }
+        return n
     }
 
-    /// Hashes and copies one chunk of the uncompressed stream; false (with the failure recorded)
-    /// when the copy cannot be written.
+    /// Counts and copies one chunk of the uncompressed stream (hashing it too unless the
+    /// read-ahead thread did); false (with the failure recorded) when the copy cannot be written.
     private func digest(_ chunk: UnsafeRawBufferPointer) -> Bool {
-        if hashing { hasher.update(bufferPointer: chunk) }
+        if hashing && !hashAhead { hasher.update(bufferPointer: chunk) }
         size += Int64(chunk.count)
         if copyFD >= 0 {
             do { try StoreFS.writeAll(fd: copyFD, chunk, path: copyPath) } catch {
@@ -171,7 +174,7 @@ final class TarStream {
             failure = failure ?? readAhead.failure ?? RktError("cannot read image \(source)")
             return -1
         }
-        if n > 0, !digestAhead, let p = out.pointee, !digest(UnsafeRawBufferPointer(start: p, count: n)) {
+        if n > 0, let p = out.pointee, !digest(UnsafeRawBufferPointer(start: p, count: n)) {
             failure = failure ?? sourceFailure
             return -1
         }
