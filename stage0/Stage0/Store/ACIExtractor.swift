@@ -98,13 +98,23 @@ final class ACIExtractor {
         let (parent, leaf) = ACIExtractor.split(rel)
         let pfd = try parentFD(parent)
 
-        var st = stat()
-        if fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 {
-            let existingDir = (st.st_mode & S_IFMT) == S_IFDIR
-            if !(existingDir && e.type == S_IFDIR && linkTarget == nil) {
-                guard overwrite else { throw RktError("cannot create \(rel)", causes: ["file exists"]) }
-                // Replace, never follow: a symlink to a directory is removed, not written through.
-                try StoreFS.removeAll(at: pfd, leaf)
+        // A regular file is created with O_EXCL, which fails on anything already there (a
+        // dangling symlink included), so the common case needs no lookup; the replace rules below
+        // run only when the create finds something. Other entries are rare: check first.
+        var preCreated: Int32 = -1
+        if e.type == S_IFREG, linkTarget == nil {
+            preCreated = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if preCreated < 0, errno != EEXIST { throw RktError.errno("create", rel) }
+        }
+        if preCreated < 0 {
+            var st = stat()
+            if fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 {
+                let existingDir = (st.st_mode & S_IFMT) == S_IFDIR
+                if !(existingDir && e.type == S_IFDIR && linkTarget == nil) {
+                    guard overwrite else { throw RktError("cannot create \(rel)", causes: ["file exists"]) }
+                    // Replace, never follow: a symlink to a directory is removed, not written through.
+                    try StoreFS.removeAll(at: pfd, leaf)
+                }
             }
         }
 
@@ -119,10 +129,12 @@ final class ACIExtractor {
         let times = [e.atime, e.mtime]
         switch e.type {
         case S_IFREG:
-            let fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            let fd = preCreated >= 0 ? preCreated : openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw RktError.errno("create", rel) }
             defer { close(fd) }
+            var end: Int64 = 0
             try stream.readBlocks { chunk, offset in
+                end = max(end, offset + Int64(chunk.count))
                 var done = 0
                 while done < chunk.count {
                     let n = pwrite(fd, chunk.baseAddress.map { $0 + done }, chunk.count - done, off_t(offset) + off_t(done))
@@ -133,7 +145,8 @@ final class ACIExtractor {
                     done += n
                 }
             }
-            if ftruncate(fd, off_t(e.size)) != 0 { throw RktError.errno("truncate", rel) }
+            // Only a sparse file ending in a hole is shorter than its size after the writes.
+            if end < e.size, ftruncate(fd, off_t(e.size)) != 0 { throw RktError.errno("truncate", rel) }
             // chown clears setuid bits and file capabilities: chown, then chmod, then xattrs.
             if fchown(fd, uid, gid) != 0 { throw RktError.errno("chown", rel) }
             if fchmod(fd, e.perm) != 0 { throw RktError.errno("chmod", rel) }
