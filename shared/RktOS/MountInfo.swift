@@ -115,12 +115,17 @@ public struct MountInfo: Sendable, Equatable {
     /// mounts stacked on the same point before earlier ones) so they can be unmounted in order.
     public static func under(_ path: String, in mounts: [MountInfo]) -> [MountInfo] {
         let root = PathUtil.clean(path)
-        let selected = mounts.enumerated().filter { PathUtil.isWithin($0.element.mountPoint, root: root) }
+        let prefix = root == "/" ? "/" : root + "/"
+        // The kernel writes clean absolute mount points: byte prefixes suffice, and each depth is
+        // counted once rather than in every comparison of the sort.
+        let selected = mounts.enumerated().compactMap { i, m -> (offset: Int, depth: Int, mount: MountInfo)? in
+            guard m.mountPoint == root || m.mountPoint.utf8.starts(with: prefix.utf8) else { return nil }
+            return (i, depth(m.mountPoint), m)
+        }
         return selected.sorted { a, b in
-            let da = depth(a.element.mountPoint), db = depth(b.element.mountPoint)
-            if da != db { return da > db }
+            if a.depth != b.depth { return a.depth > b.depth }
             return a.offset > b.offset
-        }.map(\.element)
+        }.map(\.mount)
     }
 
     /// IDs of the mounts no path reaches: those below a mount that another one was stacked on
