@@ -27,7 +27,7 @@ STATIC      ?= --static-swift-stdlib
 SWIFTFLAGS  := -c $(CONFIG) $(STATIC) --scratch-path $(SCRATCH)
 PRODUCTS    := $(SCRATCH)/$(CONFIG)
 
-DEB_PACKAGES := libseccomp-dev libcap-dev libmount-dev libarchive-dev libsqlite3-dev \
+DEB_PACKAGES := libseccomp-dev libcap-dev libarchive-dev libsqlite3-dev \
 	busybox-static containernetworking-plugins iptables iproute2 appc-spec gnupg skopeo \
 	docker-registry hyperfine crun runc systemd-container gcc libc6-dev pkg-config tar gzip \
 	bzip2 xz-utils python3 openssl time util-linux

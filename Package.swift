@@ -31,7 +31,6 @@ let package = Package(
         // C system libraries (Debian -dev packages).
         .systemLibrary(name: "CSeccomp", path: "shared/CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CCap", path: "shared/CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
-        .systemLibrary(name: "CMount", path: "shared/CMount", pkgConfig: "mount", providers: [.apt(["libmount-dev"])]),
         .systemLibrary(name: "CArchive", path: "shared/CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CSQLite", path: "shared/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
@@ -45,7 +44,7 @@ let package = Package(
         .target(
             name: "RktOS",
             dependencies: [
-                "RktCommon", "CShim", "CSpawn", "CSeccomp", "CCap", "CMount",
+                "RktCommon", "CShim", "CSpawn", "CSeccomp", "CCap",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "shared/RktOS"),

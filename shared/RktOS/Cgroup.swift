@@ -27,29 +27,24 @@ public struct CgroupHost: Sendable, Equatable {
 
     /// Pure v2 when `/sys/fs/cgroup` itself is a cgroup2 mount; otherwise the v1 hierarchies.
     public static func parse(mountinfo text: String) -> CgroupHost {
-        for line in text.split(separator: "\n") {
-            let halves = line.split(separator: " - ", maxSplits: 1)
-            guard halves.count == 2 else { continue }
-            let left = halves[0].split(separator: " ")
-            if left.count >= 5, left[4] == "/sys/fs/cgroup", halves[1].hasPrefix("cgroup2 ") {
-                return CgroupHost(unifiedRoot: "/sys/fs/cgroup", v1Mounts: [:])
-            }
+        let mounts = MountInfo.parse(text)
+        if mounts.contains(where: { $0.mountPoint == "/sys/fs/cgroup" && $0.fsType == "cgroup2" }) {
+            return CgroupHost(unifiedRoot: "/sys/fs/cgroup", v1Mounts: [:])
         }
-        return CgroupHost(unifiedRoot: nil, v1Mounts: parseV1Mounts(mountinfo: text))
+        return CgroupHost(unifiedRoot: nil, v1Mounts: v1Mounts(mounts))
     }
 
     /// controller → mount point for every `cgroup` (v1) mount in a mountinfo text.
     public static func parseV1Mounts(mountinfo: String) -> [String: String] {
+        v1Mounts(MountInfo.parse(mountinfo))
+    }
+
+    /// controller → mount point of the first `cgroup` (v1) mount naming it in its super options.
+    static func v1Mounts(_ mounts: [MountInfo]) -> [String: String] {
         var out: [String: String] = [:]
-        for line in mountinfo.split(separator: "\n") {
-            let halves = line.split(separator: " - ", maxSplits: 1).map(String.init)
-            guard halves.count == 2 else { continue }
-            let left = halves[0].split(separator: " ")
-            let right = halves[1].split(separator: " ")
-            guard left.count >= 5, right.count >= 3, right[0] == "cgroup" else { continue }
-            let mountPoint = String(left[4])
-            for opt in right[2].split(separator: ",") where opt != "rw" && opt != "ro" {
-                if out[String(opt)] == nil { out[String(opt)] = mountPoint }
+        for m in mounts where m.fsType == "cgroup" {
+            for opt in m.superOptions.split(separator: ",") where opt != "rw" && opt != "ro" {
+                if out[String(opt)] == nil { out[String(opt)] = m.mountPoint }
             }
         }
         return out

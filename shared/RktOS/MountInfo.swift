@@ -21,29 +21,68 @@ public struct MountInfo: Sendable, Equatable {
     public var isReadOnly: Bool { options.split(separator: ",").contains("ro") }
 
     /// Parses mountinfo text; malformed lines are skipped (the kernel never writes them).
+    /// Works on the UTF-8 bytes, not Characters: a host with a few hundred mounts has a table of
+    /// tens of KB, and stage1 reads it on every read-only remount.
     public static func parse(_ text: String) -> [MountInfo] {
-        text.split(separator: "\n").compactMap { parseLine(Substring($0)) }
+        var text = text
+        return text.withUTF8 { all in
+            var out: [MountInfo] = []
+            var start = 0
+            while start < all.count {
+                var end = start
+                while end < all.count && all[end] != UInt8(ascii: "\n") { end += 1 }
+                if let m = parseLine(UnsafeBufferPointer(rebasing: all[start..<end])) { out.append(m) }
+                start = end + 1
+            }
+            return out
+        }
     }
 
-    static func parseLine(_ line: Substring) -> MountInfo? {
-        let f = line.split(separator: " ", omittingEmptySubsequences: true)
-        guard f.count >= 10, let sep = f.firstIndex(of: "-"), sep >= 6, f.count >= sep + 3 else { return nil }
-        guard let id = Int(f[0]), let parent = Int(f[1]) else { return nil }
-        let dev = f[2].split(separator: ":")
-        guard dev.count == 2, let major = Int(dev[0]), let minor = Int(dev[1]) else { return nil }
+    static func parseLine(_ line: UnsafeBufferPointer<UInt8>) -> MountInfo? {
+        // Space-separated fields, empty ones dropped.
+        var f: [Range<Int>] = []
+        f.reserveCapacity(12)
+        var i = 0
+        while i < line.count {
+            if line[i] == UInt8(ascii: " ") { i += 1; continue }
+            let s = i
+            while i < line.count && line[i] != UInt8(ascii: " ") { i += 1 }
+            f.append(s..<i)
+        }
+        func bytes(_ r: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: line[r]) }
+        func text(_ r: Range<Int>) -> String { String(decoding: bytes(r), as: UTF8.self) }
+        guard f.count >= 10,
+              let sep = f.firstIndex(where: { $0.count == 1 && line[$0.lowerBound] == UInt8(ascii: "-") }),
+              sep >= 6, f.count >= sep + 3 else { return nil }
+        guard let id = decimal(bytes(f[0])), let parent = decimal(bytes(f[1])) else { return nil }
+        let dev = bytes(f[2])
+        guard let colon = dev.firstIndex(of: UInt8(ascii: ":")),
+              let major = decimal(UnsafeBufferPointer(rebasing: dev[..<colon])),
+              let minor = decimal(UnsafeBufferPointer(rebasing: dev[(colon + 1)...])) else { return nil }
         return MountInfo(
             id: id, parentID: parent, major: major, minor: minor,
-            root: unescape(f[3]), mountPoint: unescape(f[4]), options: String(f[5]),
-            optionalFields: f[6..<sep].map(String.init),
-            fsType: unescape(f[sep + 1]), source: unescape(f[sep + 2]),
-            superOptions: sep + 3 < f.count ? String(f[sep + 3]) : "")
+            root: unescape(bytes(f[3])), mountPoint: unescape(bytes(f[4])), options: text(f[5]),
+            optionalFields: f[6..<sep].map(text),
+            fsType: unescape(bytes(f[sep + 1])), source: unescape(bytes(f[sep + 2])),
+            superOptions: sep + 3 < f.count ? text(f[sep + 3]) : "")
+    }
+
+    /// A non-empty run of ASCII digits (what the kernel writes for ids and device numbers).
+    static func decimal(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !b.isEmpty, b.count < 19 else { return nil }
+        var v = 0
+        for c in b {
+            guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") else { return nil }
+            v = v * 10 + Int(c - UInt8(ascii: "0"))
+        }
+        return v
     }
 
     /// Decodes the kernel's `\ooo` escapes for space, tab, newline and backslash.
-    static func unescape(_ s: Substring) -> String {
-        guard s.contains("\\") else { return String(s) }
+    static func unescape(_ b: UnsafeBufferPointer<UInt8>) -> String {
+        guard b.contains(UInt8(ascii: "\\")) else { return String(decoding: b, as: UTF8.self) }
         var out: [UInt8] = []
-        let b = Array(s.utf8)
+        out.reserveCapacity(b.count)
         var i = 0
         while i < b.count {
             if b[i] == UInt8(ascii: "\\"), i + 3 < b.count {
@@ -76,12 +115,17 @@ public struct MountInfo: Sendable, Equatable {
     /// mounts stacked on the same point before earlier ones) so they can be unmounted in order.
     public static func under(_ path: String, in mounts: [MountInfo]) -> [MountInfo] {
         let root = PathUtil.clean(path)
-        let selected = mounts.enumerated().filter { PathUtil.isWithin($0.element.mountPoint, root: root) }
+        let prefix = root == "/" ? "/" : root + "/"
+        // The kernel writes clean absolute mount points: byte prefixes suffice, and each depth is
+        // counted once rather than in every comparison of the sort.
+        let selected = mounts.enumerated().compactMap { i, m -> (offset: Int, depth: Int, mount: MountInfo)? in
+            guard m.mountPoint == root || m.mountPoint.utf8.starts(with: prefix.utf8) else { return nil }
+            return (i, depth(m.mountPoint), m)
+        }
         return selected.sorted { a, b in
-            let da = depth(a.element.mountPoint), db = depth(b.element.mountPoint)
-            if da != db { return da > db }
+            if a.depth != b.depth { return a.depth > b.depth }
             return a.offset > b.offset
-        }.map(\.element)
+        }.map(\.mount)
     }
 
     /// IDs of the mounts no path reaches: those below a mount that another one was stacked on

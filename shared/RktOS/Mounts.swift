@@ -51,11 +51,13 @@ public enum Mounts {
             try remountReadOnly(target, bindFlags: flags)
             if recursive {
                 // Shadowed submounts cannot be reached by path, neither to remount nor to use.
+                // One table for all of them: a bind remount changes only its own mount, so the
+                // flags read here stay current for the others (/sys holds a dozen cgroup mounts).
                 let table = try MountInfo.read()
                 let hidden = MountInfo.shadowed(table)
                 for sub in MountInfo.under(target, in: table)
                 where sub.mountPoint != PathUtil.clean(target) && !hidden.contains(sub.id) {
-                    try remountReadOnly(sub.mountPoint, bindFlags: flags)
+                    try remount(sub.mountPoint, readOnly: true, bindFlags: flags, table: table)
                 }
             }
         }
@@ -75,11 +77,36 @@ public enum Mounts {
         try remount(target, readOnly: false, bindFlags: .bind)
     }
 
-    static func remount(_ target: String, readOnly: Bool, bindFlags: MountFlags) throws {
-        let current = (try? MountInfo.read())?.last { $0.mountPoint == PathUtil.clean(target) }
-        var flags = current.map { perMountFlags($0.options) } ?? []
+    /// `table` is a mount table read since the last change to `target`'s mount; nil asks the
+    /// kernel for the flags of the mount at `target` alone.
+    static func remount(_ target: String, readOnly: Bool, bindFlags: MountFlags, table: [MountInfo]? = nil) throws {
+        var flags: MountFlags
+        if let table {
+            flags = table.last { $0.mountPoint == PathUtil.clean(target) }.map { perMountFlags($0.options) } ?? []
+        } else {
+            flags = currentFlags(target)
+        }
         if readOnly { flags.insert(.readOnly) } else { flags.remove(.readOnly) }
         try mount(source: "", target: target, flags: flags.union(bindFlags).union(.remount))
+    }
+
+    /// The per-mount flags of the mount at `target`, from `statvfs(3)` (one syscall, where the
+    /// mount table is tens of KB of text on a host with many mounts); the mount table if that fails.
+    static func currentFlags(_ target: String) -> MountFlags {
+        var st = statvfs()
+        guard statvfs(target, &st) == 0 else {
+            let current = (try? MountInfo.read())?.last { $0.mountPoint == PathUtil.clean(target) }
+            return current.map { perMountFlags($0.options) } ?? []
+        }
+        // statvfs's ST_* bits (<sys/statvfs.h>, GNU-only there, so spelled out) next to the MS_*
+        // ones mountinfo's options field names.
+        let pairs: [(UInt, MountFlags)] = [
+            (1, .readOnly), (2, .noSuid), (4, .noDev), (8, .noExec), (1024, .noAtime),
+            (2048, MountFlags(rawValue: 2048)), (4096, .relatime),
+        ]
+        var flags: MountFlags = []
+        for (bit, ms) in pairs where st.f_flag & bit != 0 { flags.insert(ms) }
+        return flags
     }
 
     /// The `MS_*` flags named in a mountinfo per-mount options field (`rw,nosuid,relatime`).

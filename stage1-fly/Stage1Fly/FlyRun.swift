@@ -75,9 +75,9 @@ public enum FlyRun {
         }
 
         // stage1 interface: the pod leader's pid; fly-internal: the pgid, for `stop`.
-        try FlyFailure.wrap(nil) { try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.pid), "\(ProcessOps.pid)") }
+        try FlyFailure.wrap(nil) { try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.pid), "\(ProcessOps.pid)", durable: false) }
         try FlyFailure.wrap(nil) {
-            try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.pgid), "\(ProcessOps.processGroup)")
+            try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.pgid), "\(ProcessOps.processGroup)", durable: false)
         }
         try FlyFailure.wrap("failed to write env file") { try Environment.writeEnvFile(pod.envFile(ra.name), envVars) }
 

@@ -38,7 +38,7 @@ public enum InitCommand {
         let podDir = try currentDirectory()
         let spec = try PodSpec.load(podDir: podDir)
         if spec.apps.isEmpty && !o.mutable { throw RktError("pod \(o.uuid) has no apps") }
-        try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.runtimeConfig), o.runtimeConfigJSON)
+        try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.runtimeConfig), o.runtimeConfigJSON, durable: false)
 
         // The lock fd stays open here for the pod's whole life; CLOEXEC keeps it out of the apps.
         if let lock = getenv(Stage1Env.lockFD).flatMap({ Int32(String(cString: $0)) }) {
@@ -55,7 +55,7 @@ public enum InitCommand {
         if selection.isContained {
             // The netns path is recorded before anything is set up in it, so gc can always find it.
             let path = PathUtil.join(NamedNetns.directory, "cni-\(o.uuid)")
-            try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.netns), path)
+            try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.netns), path, durable: false)
             try NamedNetns.create(at: path)
             let net = PodNetworking(
                 podDir: podDir, podUUID: o.uuid, stage1Rootfs: PathUtil.join(podDir, PodFile.stage1Rootfs),
@@ -97,7 +97,7 @@ public enum InitCommand {
             // named so no app can clash with it (`_` is not allowed in an app name).
             let podInitCg = cg.unifiedRoot == nil ? podCg : podCg + "/_pod-init"
             // subcgroup first: gc finds the cgroups through it even if creating them fails halfway.
-            try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.subcgroup), podCg)
+            try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.subcgroup), podCg, durable: false)
             try cg.create(podInitCg)
             for app in spec.apps {
                 let limits = try CgroupLimits.plan(app.app.isolators)
@@ -160,7 +160,7 @@ public enum InitCommand {
         if o.privateUsers != nil { try makeTraversable([podDir, PathUtil.join(podDir, PodFile.stage1Dir)]) }
         let pid: pid_t
         do { pid = try Spawn.run(req) } catch { throw RktError("cannot start pod init", cause: error) }
-        try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.pid), String(pid))
+        try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.pid), String(pid), durable: false)
         // From here on init only waits (docs/stage1.md "Memory").
         IdleMemory.release()
         let status = supervise(pid)

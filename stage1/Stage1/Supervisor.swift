@@ -116,7 +116,7 @@ public final class Supervisor {
     }
 
     func writeStatus(_ app: String, _ code: Int32) {
-        try? FileIO.writeFileAtomic("/" + Stage1Path.appStatus(app), String(code))
+        try? FileIO.writeFileAtomic("/" + Stage1Path.appStatus(app), String(code), durable: false)
     }
 
     /// Runs a pre-start/post-stop handler with the app's settings and waits for it.
