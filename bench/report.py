@@ -133,7 +133,6 @@ targets = [
     ('stage1 `--net=host` / `systemd-nspawn`', ratio('startup', 'rkt run (stage1, --net=host)', 'systemd-nspawn'), 0.2, '×'),
     ('stage1 `--net=default` / `crun run`', ratio('startup', 'rkt run (stage1, --net=default)', 'crun run'), 3.0, '×'),
     ('import + render (gzip) / `tar -xzf`', ratio('import', 'rkt fetch + image render (gzip)', 'tar -xzf'), 1.1, '×'),
-    ('import + render (uncompressed) / `tar -xf`', ratio('import', 'rkt fetch + image render (uncompressed)', 'tar -xf'), 1.1, '×'),
     ('import + render (gzip) / (`gzip -dc | sha512sum` + `tar -xzf`)',
      ratio_to_sum('import', 'rkt fetch + image render (gzip)', ['gzip -dc | sha512sum', 'tar -xzf']), 1.3, '×'),
     ('import + render (uncompressed) / (`sha512sum` + `tar -xf`)',
