@@ -67,7 +67,12 @@ public struct PodGarbageCollector {
     }
 
     /// Sweep: delete pods in exited-garbage (past the grace period) or garbage (always).
+    ///
+    /// Deleting a pod is mostly waiting (its stage1 gc process, overlay unmounts that flush the
+    /// filesystem, unlinks), so up to `sweepWorkers` pods are deleted at once; each is still
+    /// deleted under its own exclusive lock, and messages are written whole, one at a time.
     public func sweep(_ dir: PodState) {
+        var due: [Pod] = []
         for p in Pod.all(dataDir: dataDir, dirs: [dir], onError: report) {
             if dir == .exitedGarbage {
                 guard let ctime = p.directoryChangeTime() else { continue }
@@ -76,17 +81,32 @@ public struct PodGarbageCollector {
                     continue
                 }
             }
-            // rkt blocks here (rkt-architecture.md §11 item 6): a pod another gc is deleting
-            // is waited for, and then found gone.
-            do {
-                try p.lockExclusive()
-            } catch {
-                continue
-            }
-            guard access(p.path, F_OK) == 0 else { continue }
-            stdout("Garbage collecting pod \"\(p.uuid)\"")
-            _ = PodDeleter(pod: p, debug: debug, localConfigDir: localConfigDir, stderr: stderr).delete()
+            due.append(p)
         }
+        guard !due.isEmpty else { return }
+        let output = NSLock()
+        let serialized: (@escaping (String) -> Void) -> (String) -> Void = { write in
+            { line in output.lock(); write(line); output.unlock() }
+        }
+        let out = serialized(stdout), err = serialized(stderr)
+        let queue = SweepQueue(due) { delete($0, stdout: out, stderr: err) }
+        DispatchQueue.concurrentPerform(iterations: min(Self.sweepWorkers, due.count)) { _ in queue.drain() }
+    }
+
+    /// Pods deleted at once by `sweep`.
+    static let sweepWorkers = 4
+
+    private func delete(_ p: Pod, stdout: @escaping (String) -> Void, stderr: @escaping (String) -> Void) {
+        // rkt blocks here (rkt-architecture.md §11 item 6): a pod another gc is deleting
+        // is waited for, and then found gone.
+        do {
+            try p.lockExclusive()
+        } catch {
+            return
+        }
+        guard access(p.path, F_OK) == 0 else { return }
+        stdout("Garbage collecting pod \"\(p.uuid)\"")
+        _ = PodDeleter(pod: p, debug: debug, localConfigDir: localConfigDir, stderr: stderr).delete()
     }
 
     private func renameTolerant(_ p: Pod, _ body: (Pod) throws -> Void) {
@@ -126,5 +146,30 @@ public enum GoDurationFormat {
         let secs = s == s.rounded() ? "\(Int(s))" : String(format: "%g", s)
         if h > 0 { out += "\(h)h\(m)m" } else if m > 0 { out += "\(m)m" }
         return out + "\(secs)s"
+    }
+}
+
+/// The pods of one sweep, handed out to the sweep's threads one at a time.
+private final class SweepQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private let pods: [Pod]
+    private let work: (Pod) -> Void
+
+    init(_ pods: [Pod], work: @escaping (Pod) -> Void) {
+        self.pods = pods
+        self.work = work
+    }
+
+    func drain() {
+        while let p = take() { work(p) }
+    }
+
+    private func take() -> Pod? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < pods.count else { return nil }
+        next += 1
+        return pods[next - 1]
     }
 }
