@@ -207,4 +207,23 @@ struct RunFlagsMoreTests {
         #expect(r.exit == 254, "\(r)")
         #expect(r.stderr.contains("flavor \"fly\" only supports 1 application per Pod for now"), "\(r)")
     }
+
+    @Test("rkt help run and prepare list every flag of the run grammar")
+    func helpListsFlags() throws {
+        let app = ["name", "exec", "user", "group", "supplementary-gids", "working-dir", "environment", "mount",
+                   "cpu", "memory", "caps-retain", "caps-remove", "seccomp", "oom-score-adj", "readonly-rootfs",
+                   "user-annotation", "user-label", "signature", "stdin", "stdout", "stderr"]
+        let pod = ["volume", "set-env", "set-env-file", "inherit-env", "no-overlay", "private-users",
+                   "pull-policy", "pod-manifest", "stage1-path", "stage1-url", "stage1-name", "stage1-hash",
+                   "stage1-from-dir"]
+        let runtime = ["port", "net", "dns", "dns-search", "dns-opt", "dns-domain", "hosts-entry", "hostname",
+                       "interactive", "ipc", "mds-register", "uuid-file-save"]
+        for (command, flags) in [("run", app + pod + runtime), ("prepare", app + pod), ("run-prepared", runtime)] {
+            let help = try runCommand(RktBuild.rkt, ["help", command])
+            #expect(help.exit == 0, "\(help)")
+            for f in flags {
+                #expect(help.stdout.contains("--\(f)"), "rkt help \(command) lacks --\(f)")
+            }
+        }
+    }
 }

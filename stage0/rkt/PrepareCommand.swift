@@ -13,6 +13,10 @@ struct PrepareCommand: ParsableCommand {
             An "--" may be used to inhibit rkt prepare's parsing of subsequent arguments, which will \
             instead be appended to the preceding image app's exec arguments. End the image arguments \
             with a lone "---" to resume argument parsing.
+            
+            \(RunFlagsHelp.podFlags)
+
+            \(RunFlagsHelp.appFlags)
             """)
     @OptionGroup var globals: GlobalOptions
 

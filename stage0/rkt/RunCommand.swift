@@ -19,6 +19,12 @@ struct RunCommand: ParsableCommand {
             An "--" may be used to inhibit rkt run's parsing of subsequent arguments, which will instead \
             be appended to the preceding image app's exec arguments. End the image arguments with a lone \
             "---" to resume argument parsing.
+            
+            \(RunFlagsHelp.podFlags)
+
+            \(RunFlagsHelp.runtimeFlags)
+
+            \(RunFlagsHelp.appFlags)
             """)
     @OptionGroup var globals: GlobalOptions
 

@@ -6,7 +6,11 @@ import Stage0
 struct RunPreparedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run-prepared", abstract: "Run a prepared application pod in rkt",
-        discussion: "UUID must have been acquired via `rkt prepare`")
+        discussion: """
+            UUID must have been acquired via `rkt prepare`
+
+            \(RunFlagsHelp.runtimeFlags)
+            """)
     @OptionGroup var globals: GlobalOptions
 
     @Argument(parsing: .captureForPassthrough, help: "[--net=...] [--dns=...] [--hostname=...] [--interactive] UUID")
