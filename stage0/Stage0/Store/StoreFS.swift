@@ -6,8 +6,8 @@ import Musl
 import CShim
 import RktCommon
 
-// NEEDS: RktOS (fd, flock and directory helpers) is still a placeholder; these are the few
-// calls the store needs, kept internal so they can be swapped for RktOS later.
+// NEEDS: these fd, flock and directory helpers predate RktOS's and duplicate them (FileLock
+// twins RktOS.FileLock plus creating key files and adopting an fd). Fold them into RktOS.
 
 /// An open file descriptor closed on deinit.
 final class FileHandleFD {

@@ -119,36 +119,38 @@ final class TarStream {
         return RktError("\(what) \(source)", causes: [msg])
     }
 
-    /// Raw compressed bytes for the decompressor: the sniffed prefix, then the fd.
-    fileprivate func readSource(_ out: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
+    /// The next source bytes into `buf`: the sniffed prefix first, then the fd.
+    private func readSource(into buf: UnsafeMutableRawPointer, _ cap: Int) -> Int {
         if prefixOff < prefix.count {
-            let n = prefix.count - prefixOff
-            prefix[prefixOff...].withUnsafeBytes { p in
-                if let base = p.baseAddress { srcBuf.copyMemory(from: base, byteCount: n) }
+            let n = min(cap, prefix.count - prefixOff)
+            prefix[prefixOff..<(prefixOff + n)].withUnsafeBytes { p in
+                if let base = p.baseAddress { buf.copyMemory(from: base, byteCount: n) }
             }
-            prefixOff = prefix.count
-            out.pointee = UnsafeRawPointer(srcBuf)
+            prefixOff += n
             return n
         }
         while true {
-            let n = Glibc.read(srcFD, srcBuf, bufSize)
+            let n = Glibc.read(srcFD, buf, cap)
             if n < 0, errno == EINTR { continue }
             if n < 0 {
                 sourceFailure = RktError.errno("cannot read image", source)
                 return -1
             }
-            out.pointee = UnsafeRawPointer(srcBuf)
             return n
         }
     }
 
-    /// Plain input on the read-ahead thread: the next bytes of the source, hashed.
+    /// Raw compressed bytes for the decompressor (libarchive's read callback).
+    fileprivate func readSource(_ out: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
+        out.pointee = UnsafeRawPointer(srcBuf)
+        return readSource(into: srcBuf, bufSize)
+    }
+
+    /// Plain input on the read-ahead thread: the next bytes of the source, read straight into
+    /// the ring's buffer and hashed.
     private func readAndHash(_ buf: UnsafeMutableRawPointer, _ cap: Int) -> Int {
-        var p: UnsafeRawPointer?
-        let n = readSource(&p)
-        guard n > 0, let p else { return n }
-        buf.copyMemory(from: p, byteCount: n)
-        if hashing { hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buf, count: n)) }
+        let n = readSource(into: buf, cap)
+        if n > 0, hashing { hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buf, count: n)) }
         return n
     }
 
