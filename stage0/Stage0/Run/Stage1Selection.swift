@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import RktOS
 
 /// Finds the stage1 image and returns its store key (rkt: rkt/stage1hash.go).
 ///
@@ -88,9 +89,8 @@ public struct Stage1Selection {
 
     /// Identity of a file's current content as far as stat can tell; nil when it cannot be read.
     static func fileStamp(_ path: String) -> String? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        return "stat:\(st.st_dev):\(st.st_ino):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec):\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
+        guard let st = try? FileSystem.stat(path) else { return nil }
+        return "stat:\(st.dev):\(st.ino):\(st.size):\(st.mtime.sec).\(st.mtime.nsec):\(st.ctime.sec).\(st.ctime.nsec)"
     }
 
     func isTrusted(_ path: String) -> Bool {
