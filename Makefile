@@ -24,25 +24,58 @@ BIN         := $(BUILD)/bin
 VERSION     := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' stage0/Stage0/Version.swift)
 # STATIC= links the Swift runtime dynamically (reuses a debug build's objects while developing).
 STATIC      ?= --static-swift-stdlib
-SWIFTFLAGS  := -c $(CONFIG) $(STATIC) --scratch-path $(SCRATCH)
+# Link flags (measured in docs/performance.md). Release builds take the C libraries from
+# $(STATICLIBS) through .pc files in $(PKGCONFIG): there each libX.a is a linker script naming the
+# system's static archives, so libarchive comes without the libxml2, ICU, nettle, zstd, lz4 and
+# acl it would load as a shared library (rkt reads tar with gzip, bzip2 and xz only).
+# --no-export-dynamic undoes the Swift static stdlib's -export-dynamic: a 2.6 MB dynamic symbol
+# table that ld.so and dladdr search at every start.
+STATICLIBS  := $(BUILD)/staticlibs
+PKGCONFIG   := $(BUILD)/pkgconfig
+LINKFLAGS   := -Xlinker --no-export-dynamic
+ifeq ($(CONFIG),release)
+LINKFLAGS   += --pkg-config-path $(CURDIR)/$(PKGCONFIG)
+endif
+SWIFTFLAGS  := -c $(CONFIG) $(STATIC) --scratch-path $(SCRATCH) $(LINKFLAGS)
 PRODUCTS    := $(SCRATCH)/$(CONFIG)
 
 DEB_PACKAGES := libseccomp-dev libcap-dev libarchive-dev libsqlite3-dev \
 	busybox-static containernetworking-plugins iptables iproute2 appc-spec gnupg skopeo \
 	docker-registry hyperfine crun runc systemd-container gcc libc6-dev pkg-config tar gzip \
-	bzip2 xz-utils python3 openssl time util-linux
+	bzip2 xz-utils python3 openssl time util-linux liblzma-dev libbz2-dev zlib1g-dev
 
 .PHONY: all build binaries acis install test unit-test functional-test demo bench clean deps check-version
 
 all: binaries acis
 
 # One swift build for all three executables (they share most objects), then stripped copies.
-binaries:
+binaries: $(PKGCONFIG)/.stamp
 	swift build $(SWIFTFLAGS) --product rkt
 	swift build $(SWIFTFLAGS) --product rkt-stage1
 	swift build $(SWIFTFLAGS) --product rkt-stage1-fly
 	mkdir -p $(BIN)
 	for b in rkt rkt-stage1 rkt-stage1-fly; do strip -o $(BIN)/$$b.tmp $(PRODUCTS)/$$b && mv $(BIN)/$$b.tmp $(BIN)/$$b; done
+
+# For each pkg-config name the package uses: a .pc whose Libs point at $(STATICLIBS), and there
+# libX.a → GROUP(the static archives X needs, in link order), found by the compiler's own
+# library search (Debian's multiarch directory).
+STATIC_GROUPS := libarchive:archive:archive,lzma,bz2,z sqlite3:sqlite3:sqlite3 \
+	libseccomp:seccomp:seccomp libcap:cap:cap -:stdc++:stdc++
+$(PKGCONFIG)/.stamp: Makefile
+	mkdir -p $(STATICLIBS) $(PKGCONFIG)
+	for g in $(STATIC_GROUPS); do \
+	  IFS=: read -r pc name deps <<<"$$g"; libs=""; \
+	  for l in $${deps//,/ }; do \
+	    a=$$(gcc -print-file-name=lib$$l.a); \
+	    [ -f "$$a" ] || { echo "missing static library lib$$l.a (make deps)" >&2; exit 1; }; \
+	    libs="$$libs $$(readlink -f $$a)"; \
+	  done; \
+	  echo "GROUP ($$libs )" >$(STATICLIBS)/lib$$name.a; \
+	  [ "$$pc" = - ] && continue; \
+	  printf 'Name: %s\nDescription: %s linked statically (see Makefile)\nVersion: 0\nLibs: -L%s -l%s\nCflags:\n' \
+	    "$$pc" "$$pc" "$(CURDIR)/$(STATICLIBS)" "$$name" >$(PKGCONFIG)/$$pc.pc; \
+	done
+	touch $@
 
 acis: $(BIN)/stage1-fly.aci $(BIN)/stage1.aci
 

@@ -224,6 +224,23 @@ struct RunFlagsMoreTests {
             for f in flags {
                 #expect(help.stdout.contains("--\(f)"), "rkt help \(command) lacks --\(f)")
             }
+            // The run grammar takes every token itself, yet --help / -h before an image's
+            // arguments still prints the same help.
+            for asked in [[command, "--help"], [command, "--net=host", "-h"]] {
+                let same = try runCommand(RktBuild.rkt, asked)
+                #expect(same.exit == 0 && same.stdout == help.stdout, "\(asked): \(same)")
+            }
+        }
+    }
+
+    @Test("a bad global flag among run's arguments is a usage error naming it")
+    func badGlobalFlagInRunGrammar() throws {
+        for (args, words) in [(["run", "--debug=maybe", "img"], "invalid argument \"maybe\" for \"--debug\" flag"),
+                              (["--insecure-options=bogus", "prepare", "img"], "unknown insecure option \"bogus\""),
+                              (["run-prepared", "--insecure-options", "nope", "uuid"], "unknown insecure option \"nope\"")] {
+            let r = try runCommand(RktBuild.rkt, args)
+            #expect(r.exit == 254, "\(args): \(r)")
+            #expect(r.stderr.hasPrefix("Error: ") && r.stderr.contains(words) && r.stderr.contains("--help' for usage"), "\(args): \(r)")
         }
     }
 }

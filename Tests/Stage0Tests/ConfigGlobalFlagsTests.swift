@@ -79,4 +79,24 @@ struct ConfigGlobalFlagsTests {
         let err = #expect(throws: RktError.self) { try InsecureOptions(parsing: "image,bogus") }
         #expect(err?.message.contains("\"bogus\"") == true)
     }
+
+    @Test("GlobalFlags: the run grammar's global tokens, later ones winning, Go booleans")
+    func globalFlagsApply() throws {
+        var f = GlobalFlags()
+        try f.apply(["--dir=/a", "--insecure-options=image", "--debug", "--dir=/b", "--user-config=/u",
+                     "--trust-keys-from-https=true", "--debug=false", "--volume=ignored"])
+        #expect(f.dir == "/b")
+        #expect(f.insecureOptions == "image")
+        #expect(f.userConfig == "/u")
+        #expect(f.trustKeysFromHTTPS)
+        #expect(!f.debug)
+        #expect(f.systemConfig == Stage0Context.defaultSystemConfigDir)
+        try f.validate()
+
+        var bad = GlobalFlags()
+        #expect(throws: GlobalFlags.UsageError.self) { try bad.apply(["--debug=maybe"]) }
+        bad.insecureOptions = "image,bogus"
+        #expect(throws: GlobalFlags.UsageError.self) { try bad.validate() }
+        #expect(throws: GlobalFlags.UsageError.self) { _ = try GlobalFlags().context("run", adding: ["--insecure-options=x"]) }
+    }
 }

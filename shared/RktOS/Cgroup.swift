@@ -85,13 +85,17 @@ public struct CgroupHost: Sendable, Equatable {
         }
     }
 
-    /// Opens `cgroup.procs` of `relative` for writing in every hierarchy (the spawned child joins
-    /// by writing "0" to each).
+    /// Opens the file through which a spawned child joins cgroup `relative` by writing "0", in
+    /// every hierarchy: `cgroup.procs` on v2, `tasks` on v1. The child is single-threaded between
+    /// clone and exec, so moving its one thread moves the process; and a v1 kernel moves the
+    /// writing thread itself without taking the global threadgroup lock, whose write side waits
+    /// for an RCU grace period (7–13 ms measured here, on every pod start; docs/performance.md).
     public func openProcs(_ relative: String) throws -> [Int32] {
+        let file = unifiedRoot == nil ? "tasks" : "cgroup.procs"
         var fds: [Int32] = []
         do {
             for dir in directories(relative) {
-                fds.append(try FileIO.open(PathUtil.join(dir, "cgroup.procs"), O_WRONLY | O_CLOEXEC))
+                fds.append(try FileIO.open(PathUtil.join(dir, file), O_WRONLY | O_CLOEXEC))
             }
         } catch {
             for fd in fds { FileIO.close(fd) }

@@ -46,7 +46,8 @@ public enum Environment {
         try FileSystem.mkdirAll(PathUtil.dirname(path))
         let text = vars.map { "\($0.name)=\($0.value)\n" }.joined()
         do {
-            try FileIO.writeFileAtomic(path, text, mode: mode)
+            // Run-time state inside the pod, written again on every start: no fsync.
+            try FileIO.writeFileAtomic(path, text, mode: mode, durable: false)
         } catch {
             throw RktError("cannot write env file \(path)", cause: error)
         }

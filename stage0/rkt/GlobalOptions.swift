@@ -29,19 +29,29 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("debug"), help: "print out more debug information to stderr")
     var debug = false
 
+    /// The values, for the code shared with the run grammar's direct path.
+    var flags: GlobalFlags {
+        var f = GlobalFlags()
+        f.dir = dir
+        f.systemConfig = systemConfig
+        f.localConfig = localConfig
+        f.userConfig = userConfig
+        f.insecureOptions = insecureOptions
+        f.trustKeysFromHTTPS = trustKeysFromHTTPS
+        f.debug = debug
+        return f
+    }
+
     func validate() throws {
         do {
-            _ = try InsecureOptions(parsing: insecureOptions)
-        } catch let e as RktError {
+            try flags.validate()
+        } catch let e as GlobalFlags.UsageError {
             throw ValidationError(e.description)
         }
     }
 
     /// Builds the resolved context for the subcommand `command` (the stderr prefix).
     func context(_ command: String) throws -> Stage0Context {
-        try Stage0Context(
-            dir: dir, systemConfigDir: systemConfig, localConfigDir: localConfig,
-            userConfigDir: userConfig, insecure: InsecureOptions(parsing: insecureOptions),
-            trustKeysFromHTTPS: trustKeysFromHTTPS, debug: debug, commandName: command)
+        try flags.context(command)
     }
 }

@@ -24,9 +24,14 @@ struct PrepareCommand: ParsableCommand {
     var arguments: [String] = []
 
     func run() throws {
+        try Self.execute(globals: globals.flags, arguments: arguments)
+    }
+
+    /// Also `rkt`'s direct path (`RktMain`), with the global flags all among `arguments`.
+    static func execute(globals: GlobalFlags, arguments: [String]) throws {
         try RunFlow.ensureSuperuser()
         var options = try RunArgParser(command: .prepare).parse(arguments)
-        let context = try globals.merging(options.globalArgs).context("prepare")
+        let context = try globals.context("prepare", adding: options.globalArgs)
         let timer = PhaseTimer(enabled: context.debug, command: "prepare")
         try options.validate(for: .prepare)
         timer.mark("parse")

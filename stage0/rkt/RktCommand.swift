@@ -36,6 +36,24 @@ enum RktMain {
             print(Rkt.helpMessage())
             exit(RktCommon.ExitCode.usage)
         }
+        if let direct = runGrammar(rewritten.path) {
+            let rest = Array(args.dropFirst(rewritten.path.count))
+            let flags = rest.prefix { $0 != "--" }
+            if flags.contains("-h") || flags.contains("--help") {
+                // ArgumentParser hands these commands every token (captureForPassthrough),
+                // `--help` included, so it would never print their help itself.
+                print(Rkt.helpMessage(for: direct.command))
+                exit(RktCommon.ExitCode.success)
+            }
+            // The run grammar parses its own argv; ArgumentParser would only build its command
+            // tree (about 4 ms of type-metadata lookups) to hand the tokens over (GlobalFlags).
+            do {
+                try direct.execute(GlobalFlags(), rest)
+            } catch {
+                exitForRunError(error, command: rewritten.leaf, debug: rewritten.debug)
+            }
+            exit(RktCommon.ExitCode.success)
+        }
         var command: any ParsableCommand
         do {
             command = try Rkt.parseAsRoot(args)
@@ -48,6 +66,16 @@ enum RktMain {
             exitForRunError(error, command: rewritten.leaf, debug: rewritten.debug)
         }
         exit(RktCommon.ExitCode.success)
+    }
+
+    /// The commands whose whole argv goes to `RunArgParser`, global flags included.
+    static func runGrammar(_ path: [String]) -> (command: any ParsableCommand.Type, execute: (GlobalFlags, [String]) throws -> Void)? {
+        switch path {
+        case ["run"]: return (RunCommand.self, RunCommand.execute)
+        case ["prepare"]: return (PrepareCommand.self, PrepareCommand.execute)
+        case ["run-prepared"]: return (RunPreparedCommand.self, RunPreparedCommand.execute)
+        default: return nil
+        }
     }
 
     /// The command tree as the rewriter sees it (names and nesting only).
@@ -70,6 +98,10 @@ enum RktMain {
     /// with --debug) or ArgumentParser's `ExitCode` when they already printed their own output.
     static func exitForRunError(_ error: any Error, command: String, debug: Bool) -> Never {
         if let code = error as? ArgumentParser.ExitCode { exit(code.rawValue) }
+        if let usage = error as? GlobalFlags.UsageError {
+            Stage0Context.writeStderr("Error: \(usage.description)\nRun 'rkt \(command) --help' for usage.\n")
+            exit(RktCommon.ExitCode.failure)
+        }
         if Rkt.exitCode(for: error) == .success { Rkt.exit(withError: error) }
         if let e = error as? RktError {
             Stage0Context.writeStderr(Stage0Context.render(error: e, command: command, debug: debug) + "\n")

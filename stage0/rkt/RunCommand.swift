@@ -32,35 +32,17 @@ struct RunCommand: ParsableCommand {
     var arguments: [String] = []
 
     func run() throws {
+        try Self.execute(globals: globals.flags, arguments: arguments)
+    }
+
+    /// Also `rkt`'s direct path (`RktMain`), with the global flags all among `arguments`.
+    static func execute(globals: GlobalFlags, arguments: [String]) throws {
         try RunFlow.ensureSuperuser()
         var options = try RunArgParser(command: .run).parse(arguments)
-        let context = try globals.merging(options.globalArgs).context("run")
+        let context = try globals.context("run", adding: options.globalArgs)
         let timer = PhaseTimer(enabled: context.debug, command: "run")
         let dns = try options.validate(for: .run)
         timer.mark("parse")
         try RunFlow.run(options, dns: dns, context: context, timer: timer)
-    }
-}
-
-extension GlobalOptions {
-    /// Applies global flags the run grammar met among its own arguments (cobra accepts
-    /// persistent flags anywhere before the first image), later ones winning.
-    func merging(_ extra: [String]) throws -> GlobalOptions {
-        guard !extra.isEmpty else { return self }
-        let parsed = try GlobalOptions.parse(extra)
-        var merged = self
-        for token in extra {
-            switch token.split(separator: "=", maxSplits: 1).first.map(String.init) ?? token {
-            case "--dir": merged.dir = parsed.dir
-            case "--system-config": merged.systemConfig = parsed.systemConfig
-            case "--local-config": merged.localConfig = parsed.localConfig
-            case "--user-config": merged.userConfig = parsed.userConfig
-            case "--insecure-options": merged.insecureOptions = parsed.insecureOptions
-            case "--trust-keys-from-https": merged.trustKeysFromHTTPS = parsed.trustKeysFromHTTPS
-            case "--debug": merged.debug = parsed.debug
-            default: break
-            }
-        }
-        return merged
     }
 }

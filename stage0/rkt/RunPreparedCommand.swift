@@ -17,9 +17,14 @@ struct RunPreparedCommand: ParsableCommand {
     var arguments: [String] = []
 
     func run() throws {
+        try Self.execute(globals: globals.flags, arguments: arguments)
+    }
+
+    /// Also `rkt`'s direct path (`RktMain`), with the global flags all among `arguments`.
+    static func execute(globals: GlobalFlags, arguments: [String]) throws {
         try RunFlow.ensureSuperuser()
         var options = try RunArgParser(command: .runPrepared).parse(arguments)
-        let context = try globals.merging(options.globalArgs).context("run-prepared")
+        let context = try globals.context("run-prepared", adding: options.globalArgs)
         let timer = PhaseTimer(enabled: context.debug, command: "run-prepared")
         let dns = try options.validate(for: .runPrepared)
         timer.mark("parse")

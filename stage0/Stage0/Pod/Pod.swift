@@ -125,6 +125,9 @@ public final class Pod {
         guard dir == .prepare, isLockedExclusive else {
             throw RktError("cannot move pod \(uuid) to prepared: pod is \(state.rawValue)")
         }
+        // A prepared pod is run later, maybe after a reboot: its files (manifest, trees copied
+        // with --no-overlay) reach the disk before it shows up in prepared/.
+        if lockFD >= 0 { StoreLibc.syncfs(lockFD) }
         try move(to: .prepared, state: .prepared)
         unlock()
     }
@@ -160,7 +163,9 @@ public final class Pod {
         try move(to: .garbage, state: isLockedExclusive ? .deleting : .garbage)
     }
 
-    /// Rename to another state directory and fsync the target parent so the move survives a crash.
+    /// Rename to another state directory. Only a move to `prepared/` is fsynced: a crash makes any
+    /// other pod garbage for `rkt gc` whichever directory it is found in (an unlocked pod in
+    /// `prepare/` or `run/`), as in rkt, and each fsync is a disk write on the pod's start path.
     func move(to target: PodState, state newState: State) throws {
         let from = path
         let to = Pod.path(dataDir: dataDir, dir: target, uuid: uuid)
@@ -169,7 +174,7 @@ public final class Pod {
         }
         dir = target
         state = newState
-        try Pod.fsyncDir("\(dataDir)/pods/\(target.rawValue)")
+        if target == .prepared { try Pod.fsyncDir("\(dataDir)/pods/\(target.rawValue)") }
     }
 
     static func fsyncDir(_ path: String) throws {

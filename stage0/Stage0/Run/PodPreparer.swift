@@ -202,7 +202,9 @@ public final class PodPreparer {
 
         try FileSystem.touch("\(dir)/\(PodFile.lock)", mode: 0o640)
         let bytes = try encodeJSON(manifest)
-        try FileIO.writeFileAtomic("\(dir)/\(PodFile.manifest)", bytes, mode: 0o640)
+        // Not fsynced here: `Pod.toPrepared` syncs the whole pod, and a pod run at once does
+        // not outlive a crash.
+        try FileIO.writeFileAtomic("\(dir)/\(PodFile.manifest)", bytes, mode: 0o640, durable: false)
         _ = chmod("\(dir)/\(PodFile.manifest)", 0o640)
         try FileSystem.touch("\(dir)/\(PodFile.created)", mode: 0o640)
         if useOverlay { try FileSystem.touch("\(dir)/\(PodFile.overlayPrepared)", mode: 0o640) }
