@@ -259,4 +259,16 @@ struct NetFootprint: CustomStringConvertible {
     func now(ips: [String]) -> NetFootprint {
         NetFootprint.of(uuid: uuid, ips: ips, knownLinks: links)
     }
+
+    /// The footprint once an exited pod's detached network teardown (stage1 `net-teardown`) had
+    /// up to `timeout` seconds to finish: empty if it did.
+    func settled(ips: [String], timeout: Double = 10) -> NetFootprint {
+        let deadline = Date().addingTimeInterval(timeout)
+        var fp = now(ips: ips)
+        while !fp.isEmpty && Date() < deadline {
+            usleep(100_000)
+            fp = now(ips: ips)
+        }
+        return fp
+    }
 }

@@ -96,9 +96,16 @@ struct NetworkConfigTests {
         let r = env.run(["--net=\(new),\(old)", try TestImages.busybox(), "--exec=/bin/sh", "--", "-c", "ip -4 -o addr"])
         #expect(r.exit == 0, "\(r)")
         #expect(r.stdout.contains("inet 10.233.3.") && r.stdout.contains("inet 10.233.4."), "\(r)")
-        let calls = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-        #expect(calls == ["ADD eth0 prev=no", "CHECK eth0 prev=yes", "ADD eth1 prev=no", "DEL eth1 prev=no", "DEL eth0 prev=yes"], "\(calls)")
-        #expect(NetTest.leases(env, network: new).isEmpty && NetTest.leases(env, network: old).isEmpty)
+        // The DELs run in a detached process right after the pod exits.
+        let want = ["ADD eth0 prev=no", "CHECK eth0 prev=yes", "ADD eth1 prev=no", "DEL eth1 prev=no", "DEL eth0 prev=yes"]
+        var calls: [String] = []
+        #expect(PodCommandsTests.eventually(10) {
+            calls = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            return calls == want
+        }, "\(calls)")
+        #expect(PodCommandsTests.eventually(10) {
+            NetTest.leases(env, network: new).isEmpty && NetTest.leases(env, network: old).isEmpty
+        })
     }
 
     @Test("a failing CHECK fails the run with one line and exit 254, after DEL of what ADD made")
@@ -194,7 +201,7 @@ struct NetworkConfigTests {
         #expect(none.stdout.hasSuffix("NO-FILE\n"), "\(none)")
         let flag = try Self.cat(env, ["--net=\(net)", "--dns=10.0.0.99"], "/etc/resolv.conf")
         #expect(flag.stdout.contains("nameserver 10.0.0.99") && !flag.stdout.contains("10.233.6.53"), "\(flag)")
-        #expect(NetTest.leases(env, network: net).isEmpty)
+        #expect(PodCommandsTests.eventually(10) { NetTest.leases(env, network: net).isEmpty })
     }
 
     @Test("--hosts-entry adds names per IP, --hosts-entry=host gives the host's file, and the pod's hostname resolves inside")

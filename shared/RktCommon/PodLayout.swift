@@ -28,6 +28,9 @@ public enum PodFile {
     public static let netns = "netns"
     public static let netDir = "net"
     public static let netInfo = "net-info.json"
+    /// flock'd by the process tearing the pod's networking down when the pod exits; stage1 gc
+    /// takes it before its own teardown.
+    public static let netTeardownLock = "net-teardown.lck"
     public static let mdsRegistered = "mds-registered"
     /// Per-app log files written by the full stage1 for `--stdout/--stderr=log` (`rkt logs`).
     public static let logsDir = "logs"

@@ -164,9 +164,10 @@ public enum InitCommand {
         // From here on init only waits (docs/stage1.md "Memory").
         IdleMemory.release()
         let status = supervise(pid)
-        // The pod is gone: release its addresses and forwards now rather than at gc time.
-        if let network, hostNetns >= 0, rkt_setns(hostNetns, Namespace.net.cloneFlag) == 0 {
-            for warning in network.teardown() { Log.warn(warning) }
+        // The pod is gone: release its addresses and forwards now rather than at gc time (rkt
+        // left them to gc), from the host netns.
+        if network != nil, hostNetns >= 0, rkt_setns(hostNetns, Namespace.net.cloneFlag) == 0 {
+            NetTeardownCommand.detach(podDir: podDir, localConfig: o.localConfig ?? "/etc/rkt", env: environment())
         }
         return status
     }

@@ -70,6 +70,9 @@ public enum GCCommand {
         var failures: [String] = []
         let netnsFile = PathUtil.join(podDir, PodFile.netns)
         if let path = try? FileIO.readString(netnsFile).trimmingSpaces(), !path.isEmpty {
+            // Wait for the teardown the pod's exit started, if it still runs.
+            let wait = NetTeardownCommand.waitForDetached(podDir: podDir)
+            defer { if wait >= 0 { FileIO.close(wait) } }
             // CNI DEL for every network and the port forwards (a no-op if the pod's own exit did it).
             let net = PodNetworking(
                 podDir: podDir, podUUID: PathUtil.basename(podDir),

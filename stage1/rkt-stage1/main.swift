@@ -14,6 +14,7 @@ let status: Int32
 switch mode {
 case "init", "run": status = InitCommand.main(args)
 case "pod-init": status = PodInit.main()
+case "net-teardown": status = NetTeardownCommand.main(args)
 case "enter": status = EnterCommand.main(args)
 case "stop": status = StopCommand.main(args)
 case "gc": status = GCCommand.main(args)
