@@ -353,7 +353,9 @@ EOF
   return 0
 }
 
-# Sum of RSS and PSS (kB) of a process tree: "rss pss app_rss app_pss nprocs" (app = comm $2).
+# Sum of RSS, PSS and private memory (Private_Clean + Private_Dirty, i.e. what the process alone
+# holds: USS) in kB over a process tree: "rss pss app_rss app_pss uss app_uss nprocs names"
+# (app = comm $2).
 tree_mem() {
   python3 - "$1" "$2" <<'PY'
 import os, sys
@@ -373,15 +375,16 @@ def val(path, key):
             if l.startswith(key + ':'): return int(l.split()[1])
     except OSError: pass
     return 0
-rss = pss = arss = apss = 0
+rss = pss = arss = apss = uss = auss = 0
 names = []
 for p in tree:
     r, s = val(f'/proc/{p}/status', 'VmRSS'), val(f'/proc/{p}/smaps_rollup', 'Pss')
+    u = val(f'/proc/{p}/smaps_rollup', 'Private_Clean') + val(f'/proc/{p}/smaps_rollup', 'Private_Dirty')
     comm = open(f'/proc/{p}/comm').read().strip() if os.path.exists(f'/proc/{p}/comm') else '?'
     names.append(f'{comm}:{r}')
-    rss += r; pss += s
-    if comm == app: arss += r; apss += s
-print(rss, pss, arss, apss, len(tree), ' '.join(names))
+    rss += r; pss += s; uss += u
+    if comm == app: arss += r; apss += s; auss += u
+print(rss, pss, arss, apss, uss, auss, len(tree), ' '.join(names))
 PY
 }
 
@@ -439,9 +442,10 @@ for l in open(sys.argv[1]):
     if f[0] == 'peak': peaks.append({'name': f[1], 'max_rss_kb': int(f[2]), 'command': f[3]})
     elif f[2] == 'failed': idle.setdefault(f[1], []).append({'error': f[3] if len(f) > 3 else ''})
     else:
-        v = f[2].split(' ', 5)
+        v = f[2].split(' ', 7)
         idle.setdefault(f[1], []).append({'rss_kb': int(v[0]), 'pss_kb': int(v[1]), 'app_rss_kb': int(v[2]),
-                                          'app_pss_kb': int(v[3]), 'procs': int(v[4]), 'tree': v[5] if len(v) > 5 else ''})
+                                          'app_pss_kb': int(v[3]), 'uss_kb': int(v[4]), 'app_uss_kb': int(v[5]),
+                                          'procs': int(v[6]), 'tree': v[7] if len(v) > 7 else ''})
 json.dump({'suite': 'memory', 'peaks': peaks, 'idle': idle}, open(sys.argv[2], 'w'), indent=1)
 PY
 }
