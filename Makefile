@@ -42,7 +42,7 @@ PRODUCTS    := $(SCRATCH)/$(CONFIG)
 DEB_PACKAGES := libseccomp-dev libcap-dev libarchive-dev libsqlite3-dev \
 	busybox-static containernetworking-plugins iptables iproute2 appc-spec gnupg skopeo \
 	docker-registry hyperfine crun runc systemd-container gcc libc6-dev pkg-config tar gzip \
-	bzip2 xz-utils python3 openssl time util-linux liblzma-dev libbz2-dev zlib1g-dev
+	bzip2 xz-utils python3 openssl time util-linux liblzma-dev libbz2-dev zlib1g-dev libstdc++-12-dev
 
 .PHONY: all build binaries acis install test unit-test functional-test demo bench clean deps check-version
 
