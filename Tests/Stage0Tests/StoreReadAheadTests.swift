@@ -75,4 +75,31 @@ struct StoreReadAheadTests {
         #expect(throws: (any Error).self) { try store.importACI(path: path) }
         #expect(try store.images().isEmpty)
     }
+
+    /// The producer may be inside `fill` when the stream is released (reading just the manifest
+    /// of a small image, as signature checks do); it must never reach the stream being destroyed
+    /// (CI once crashed with "unowned reference ... already destroyed").
+    @Test("a stream released while the read-ahead thread is mid-read does not crash",
+          arguments: [false, true])
+    func releaseMidRead(compressed: Bool) throws {
+        let dir = try StoreTest.tempDir("inflate-release")
+        defer { StoreTest.cleanup(dir) }
+        var path = "\(dir)/small.aci"
+        try StoreTest.write(StoreTest.aci("example.com/small", files: ["a": "x", "b": "y"]).bytes, to: path)
+        if compressed {
+            #expect(try StoreTest.run("/usr/bin/gzip", ["-1", "-f", path]) == 0)
+            path += ".gz"
+        }
+        for i in 0..<3000 {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            try #require(fd >= 0)
+            do {
+                let stream = try TarStream(fd: fd, source: path)
+                // The manifest's header (and sometimes its data), then let go.
+                _ = try stream.next()
+                if i % 2 == 1 { _ = try stream.readData(limit: 1 << 20) }
+            }
+            close(fd)
+        }
+    }
 }

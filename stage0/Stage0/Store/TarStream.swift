@@ -16,22 +16,19 @@ final class TarStream {
 
     let source: String
     let compression: Compression
-    private let srcFD: Int32
-    private var prefix: [UInt8]
-    private var prefixOff = 0
+    /// What the read-ahead thread works on. Its closures hold this object, never the stream:
+    /// the stream's deinit stops that thread, and until `stop()` returns the thread may still be
+    /// inside `fill`, where an unowned reference to a stream being destroyed would trap.
+    private let input: TarSource
     private var raw: OpaquePointer?
     private var readAhead: TarReadAhead?
     /// Whether hashing runs on the read-ahead thread (plain input: it has nothing else to do)
     /// or in `readTar` (compressed input: the thread is busy inflating). Copying always runs
     /// in `readTar`, next to the parser, which leaves that thread time to spare.
-    private var hashAhead = false
-    /// Set on the read-ahead thread (by `readSource` or the digest stage) before it reports -1.
-    private var sourceFailure: RktError?
+    private let hashAhead: Bool
     private let hashing: Bool
     private var tar: OpaquePointer?
-    private var hasher = SHA512()
     private let bufSize = 256 << 10
-    private let srcBuf: UnsafeMutableRawPointer
     private var copyFD: Int32 = -1
     private var copyPath = ""
     private(set) var size: Int64 = 0
@@ -50,9 +47,7 @@ final class TarStream {
     /// skips the SHA-512 (rendering a blob whose ID is already known); `finish()` then returns "".
     init(fd: Int32, source: String, copyTo: (fd: Int32, path: String)? = nil, hashing: Bool = true) throws {
         self.source = source
-        self.srcFD = fd
         self.hashing = hashing
-        srcBuf = UnsafeMutableRawPointer.allocate(byteCount: bufSize, alignment: 16)
         if let copyTo { copyFD = copyTo.fd; copyPath = copyTo.path }
         var head = [UInt8](repeating: 0, count: 512)
         var got = 0
@@ -60,20 +55,20 @@ final class TarStream {
             let n = head.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress.map { $0 + got }, 512 - got) }
             if n < 0 {
                 if errno == EINTR { continue }
-                let e = RktError.errno("cannot read image", source)
-                srcBuf.deallocate()
-                throw e
+                throw RktError.errno("cannot read image", source)
             }
             if n == 0 { break }
             got += n
         }
-        prefix = Array(head[0..<got])
+        let prefix = Array(head[0..<got])
         guard let c = TarStream.detect(prefix) else {
-            srcBuf.deallocate()
             throw RktError("cannot read image \(source)", causes: ["unknown image filetype"])
         }
         compression = c
-        let ctx = Unmanaged.passUnretained(self).toOpaque()
+        hashAhead = c == .plain
+        let input = TarSource(fd: fd, source: source, prefix: prefix, bufSize: bufSize,
+                              hashing: hashing && c == .plain)
+        self.input = input
         if c != .plain {
             guard let r = archive_read_new() else { throw RktError("cannot read image \(source)", causes: ["out of memory"]) }
             raw = r
@@ -84,25 +79,25 @@ final class TarStream {
             case .plain: break
             }
             archive_read_support_format_raw(r)
-            guard archive_read_open(r, ctx, nil, srcReadCallback, nil) == ARCHIVE_OK else { throw archiveError(r, "cannot decompress image") }
+            let inputCtx = Unmanaged.passUnretained(input).toOpaque()
+            guard archive_read_open(r, inputCtx, nil, srcReadCallback, nil) == ARCHIVE_OK else { throw archiveError(r, "cannot decompress image") }
             var e: OpaquePointer?
             guard archive_read_next_header(r, &e) == ARCHIVE_OK else { throw archiveError(r, "cannot decompress image") }
-            let source = source
-            readAhead = TarReadAhead(bufSize: bufSize, fill: { archive_read_data(r, $0, $1) }) { [unowned self] in
-                if let f = self.sourceFailure { return RktError("cannot decompress image \(source)", cause: f) }
+            readAhead = TarReadAhead(bufSize: bufSize, fill: { archive_read_data(r, $0, $1) }) {
+                if let f = input.failure { return RktError("cannot decompress image \(source)", cause: f) }
                 let msg = archive_error_string(r).map { String(cString: $0) } ?? "decompression failed"
                 return RktError("cannot decompress image \(source)", causes: [msg])
             }
         } else {
-            hashAhead = true
-            readAhead = TarReadAhead(bufSize: bufSize, fill: { [unowned self] in self.readAndHash($0, $1) }) { [unowned self] in
-                self.sourceFailure ?? RktError("cannot read image \(self.source)")
+            readAhead = TarReadAhead(bufSize: bufSize, fill: { input.readAndHash($0, $1) }) {
+                input.failure ?? RktError("cannot read image \(source)")
             }
         }
         guard let t = archive_read_new() else { throw RktError("cannot read image \(source)", causes: ["out of memory"]) }
         tar = t
         archive_read_support_format_tar(t)
         // No skip callback on purpose: skipped entry data must still flow through the hash.
+        let ctx = Unmanaged.passUnretained(self).toOpaque()
         guard archive_read_open(t, ctx, nil, tarReadCallback, nil) == ARCHIVE_OK else { throw archiveError(t, "cannot read image") }
     }
 
@@ -110,7 +105,6 @@ final class TarStream {
         readAhead?.stop()
         if let tar { archive_read_free(tar) }
         if let raw { archive_read_free(raw) }
-        srcBuf.deallocate()
     }
 
     private func archiveError(_ a: OpaquePointer, _ what: String) -> RktError {
@@ -119,49 +113,14 @@ final class TarStream {
         return RktError("\(what) \(source)", causes: [msg])
     }
 
-    /// The next source bytes into `buf`: the sniffed prefix first, then the fd.
-    private func readSource(into buf: UnsafeMutableRawPointer, _ cap: Int) -> Int {
-        if prefixOff < prefix.count {
-            let n = min(cap, prefix.count - prefixOff)
-            prefix[prefixOff..<(prefixOff + n)].withUnsafeBytes { p in
-                if let base = p.baseAddress { buf.copyMemory(from: base, byteCount: n) }
-            }
-            prefixOff += n
-            return n
-        }
-        while true {
-            let n = Glibc.read(srcFD, buf, cap)
-            if n < 0, errno == EINTR { continue }
-            if n < 0 {
-                sourceFailure = RktError.errno("cannot read image", source)
-                return -1
-            }
-            return n
-        }
-    }
-
-    /// Raw compressed bytes for the decompressor (libarchive's read callback).
-    fileprivate func readSource(_ out: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
-        out.pointee = UnsafeRawPointer(srcBuf)
-        return readSource(into: srcBuf, bufSize)
-    }
-
-    /// Plain input on the read-ahead thread: the next bytes of the source, read straight into
-    /// the ring's buffer and hashed.
-    private func readAndHash(_ buf: UnsafeMutableRawPointer, _ cap: Int) -> Int {
-        let n = readSource(into: buf, cap)
-        if n > 0, hashing { hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buf, count: n)) }
-        return n
-    }
-
     /// Counts and copies one chunk of the uncompressed stream (hashing it too unless the
     /// read-ahead thread did); false (with the failure recorded) when the copy cannot be written.
     private func digest(_ chunk: UnsafeRawBufferPointer) -> Bool {
-        if hashing && !hashAhead { hasher.update(bufferPointer: chunk) }
+        if hashing && !hashAhead { input.hasher.update(bufferPointer: chunk) }
         size += Int64(chunk.count)
         if copyFD >= 0 {
             do { try StoreFS.writeAll(fd: copyFD, chunk, path: copyPath) } catch {
-                sourceFailure = RktError("cannot write image copy", cause: error)
+                failure = failure ?? RktError("cannot write image copy", cause: error)
                 return false
             }
         }
@@ -177,7 +136,6 @@ final class TarStream {
             return -1
         }
         if n > 0, let p = out.pointee, !digest(UnsafeRawBufferPointer(start: p, count: n)) {
-            failure = failure ?? sourceFailure
             return -1
         }
         return n
@@ -231,13 +189,76 @@ final class TarStream {
             if n == 0 { break }
         }
         if let failure { throw failure }
-        return hashing ? StoreFS.hex(hasher.finalize()) : ""
+        return hashing ? StoreFS.hex(input.hasher.finalize()) : ""
+    }
+}
+
+/// The compressed (or plain) side of a `TarStream`: the sniffed prefix, then the fd. While the
+/// read-ahead thread runs, only that thread calls into it; the hasher is the stream's when the
+/// thread does not hash (`hashing` false here), and `hasher.finalize()` is read after the thread
+/// has reported the end.
+private final class TarSource: @unchecked Sendable {
+    let source: String
+    private let fd: Int32
+    private let prefix: [UInt8]
+    private var prefixOff = 0
+    private let buf: UnsafeMutableRawPointer
+    private let bufSize: Int
+    private let hashing: Bool
+    var hasher = SHA512()
+    /// Set before a read reports -1.
+    private(set) var failure: RktError?
+
+    init(fd: Int32, source: String, prefix: [UInt8], bufSize: Int, hashing: Bool) {
+        self.fd = fd
+        self.source = source
+        self.prefix = prefix
+        self.bufSize = bufSize
+        self.hashing = hashing
+        buf = UnsafeMutableRawPointer.allocate(byteCount: bufSize, alignment: 16)
+    }
+
+    deinit { buf.deallocate() }
+
+    /// The next source bytes into `into`: the sniffed prefix first, then the fd.
+    private func read(into out: UnsafeMutableRawPointer, _ cap: Int) -> Int {
+        if prefixOff < prefix.count {
+            let n = min(cap, prefix.count - prefixOff)
+            prefix[prefixOff..<(prefixOff + n)].withUnsafeBytes { p in
+                if let base = p.baseAddress { out.copyMemory(from: base, byteCount: n) }
+            }
+            prefixOff += n
+            return n
+        }
+        while true {
+            let n = Glibc.read(fd, out, cap)
+            if n < 0, errno == EINTR { continue }
+            if n < 0 {
+                failure = RktError.errno("cannot read image", source)
+                return -1
+            }
+            return n
+        }
+    }
+
+    /// Raw compressed bytes for the decompressor (libarchive's read callback).
+    func readCompressed(_ out: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
+        out.pointee = UnsafeRawPointer(buf)
+        return read(into: buf, bufSize)
+    }
+
+    /// Plain input on the read-ahead thread: the next bytes, read straight into the ring's
+    /// buffer and hashed.
+    func readAndHash(_ out: UnsafeMutableRawPointer, _ cap: Int) -> Int {
+        let n = read(into: out, cap)
+        if n > 0, hashing { hasher.update(bufferPointer: UnsafeRawBufferPointer(start: out, count: n)) }
+        return n
     }
 }
 
 private func srcReadCallback(_ a: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> la_ssize_t {
     guard let ctx, let out else { return -1 }
-    return Unmanaged<TarStream>.fromOpaque(ctx).takeUnretainedValue().readSource(out)
+    return Unmanaged<TarSource>.fromOpaque(ctx).takeUnretainedValue().readCompressed(out)
 }
 
 private func tarReadCallback(_ a: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> la_ssize_t {
