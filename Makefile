@@ -44,7 +44,7 @@ DEB_PACKAGES := libseccomp-dev libcap-dev libarchive-dev libsqlite3-dev \
 	docker-registry hyperfine crun runc systemd-container gcc libc6-dev pkg-config tar gzip \
 	bzip2 xz-utils python3 openssl time util-linux liblzma-dev libbz2-dev zlib1g-dev libstdc++-12-dev
 
-.PHONY: all build binaries acis install test unit-test functional-test demo bench clean deps check-version
+.PHONY: all build binaries acis install test unit-test functional-test demo bench order clean deps check-version
 
 all: binaries acis
 
@@ -123,6 +123,13 @@ demo: all
 # WARMUP, SUITES, IMPORT_RUNS, GC_ROUNDS… pass through the environment (see bench/run.sh).
 bench: all
 	RKT_BUILD_DIR=$(CURDIR)/$(BIN) RES=$(CURDIR)/$(BUILD)/bench bench/run.sh
+
+# Regenerates stage0/rkt/rkt.order (the code layout of release builds) from callgrind runs of
+# the common commands, then relinks (root, valgrind; see scripts/profile-order.sh).
+order: all
+	SCRATCH=$(CURDIR)/$(SCRATCH) BIN=$(CURDIR)/$(BIN) scripts/profile-order.sh
+	rm -f $(PRODUCTS)/rkt
+	$(MAKE) all
 
 clean:
 	if [ -d $(BUILD)/demo-data ] && [ -x $(BIN)/rkt ]; then $(BIN)/rkt --dir=$(BUILD)/demo-data gc --grace-period=0s || true; fi

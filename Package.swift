@@ -10,6 +10,24 @@
 //   executables               glue only
 import PackageDescription
 
+/// Release executables link with lld and packed relative relocations (DT_RELR, glibc ≥ 2.36):
+/// gold's 2.9 MB `.rela.dyn` (122,000 relative relocations of the position-independent rkt) was
+/// read in full by ld.so at every start, and lld also keeps read-only data out of the text
+/// segment. The executables stay position-independent, so ASLR covers them. `-z now` binds every
+/// libc symbol at start (full RELRO): an idle init or pod-init otherwise ran ld.so's lazy binding
+/// in its wait loop, paging ld.so and libc's symbol tables back in after `IdleMemory` dropped them.
+let releaseLink: [LinkerSetting] = [
+    .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "-z", "-Xlinker", "now"],
+                 .when(configuration: .release)),
+]
+/// rkt's code laid out in the order its common commands first run it (`make order`,
+/// scripts/profile-order.sh): the functions a `rkt run` needs share pages instead of faulting in
+/// half of the 26 MB text (docs/performance.md).
+let rktOrder: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/stage0/rkt/rkt.order",
+                  "-Xlinker", "--no-warn-symbol-ordering"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "rkt",
     platforms: [.macOS(.v13)],
@@ -63,15 +81,18 @@ let package = Package(
         .executableTarget(
             name: "rkt",
             dependencies: ["Stage0", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "stage0/rkt"),
+            path: "stage0/rkt",
+            exclude: ["rkt.order"],
+            linkerSettings: releaseLink + rktOrder),
 
         // stage1 flavors: one multi-call binary each, dispatched on argv[0].
         .target(name: "Stage1", dependencies: ["RktOS", "Stage1Net"], path: "stage1/Stage1"),
-        .executableTarget(name: "rkt-stage1", dependencies: ["Stage1"], path: "stage1/rkt-stage1"),
+        .executableTarget(name: "rkt-stage1", dependencies: ["Stage1"], path: "stage1/rkt-stage1", linkerSettings: releaseLink),
         .target(name: "Stage1Fly", dependencies: ["RktOS"], path: "stage1-fly/Stage1Fly"),
         // Pod networking through CNI plugins (used by the full stage1's init and gc).
         .target(name: "Stage1Net", dependencies: ["RktOS", "CShim"], path: "stage1/Stage1Net"),
-        .executableTarget(name: "rkt-stage1-fly", dependencies: ["Stage1Fly"], path: "stage1-fly/rkt-stage1-fly"),
+        .executableTarget(name: "rkt-stage1-fly", dependencies: ["Stage1Fly"], path: "stage1-fly/rkt-stage1-fly",
+                         linkerSettings: releaseLink),
 
         // Tests: units (Swift Testing) and functional tests that drive build/bin/rkt as root.
         .testTarget(name: "RktCommonTests", dependencies: ["RktCommon", "RktJSON"], path: "Tests/RktCommonTests"),

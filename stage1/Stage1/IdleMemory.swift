@@ -4,28 +4,32 @@ import RktCommon
 import RktOS
 
 /// init and pod-init live as long as the pod but, once it runs, only wait: for signals, children
-/// and pod I/O. What their setup touched stays resident: the heap it freed, and the code pages
-/// of the (statically linked, ~9 MiB) binary, which the kernel maps in 64 KiB fault-around
-/// blocks (whole large folios on recent kernels). `release()` hands both back; the few pages the
-/// wait loop needs fault in again.
+/// and pod I/O. What their setup touched stays resident: the heap it freed, the code pages of the
+/// (statically linked, ~7 MiB) binary and libc, and the data pages it read. Recent kernels map
+/// a file fault's whole fault-around block (whole large folios), so a handful of touched pages
+/// kept hundreds of KiB each. `release()` hands all of it back and marks the mappings random
+/// access (`MADV_RANDOM`: no fault-around), so the few pages the wait loop needs come back one
+/// by one (docs/stage1.md "Memory").
 public enum IdleMemory {
     public static func release() {
         _ = rkt_malloc_trim()
         dropCleanFilePages()
     }
 
-    /// `MADV_DONTNEED` on every file mapping whose pages are all clean copies of the file: the
-    /// code (never written) and read-only data no relocation touched (`Private_Dirty` and
-    /// `Anonymous` 0 in smaps). Dropping them only unmaps them; the page cache keeps the data. Any
-    /// mapping with a private page is left alone: relocated or written data exists only there.
+    /// File mappings, from smaps: those whose pages are all clean copies of the file (code and
+    /// read-only data no relocation touched) are dropped whole; in the others (writable data,
+    /// relocated read-only data) only the pages still shared with the page cache are, found
+    /// through `/proc/self/pagemap`. A page a relocation or a write copied is anonymous there and
+    /// stays: it exists nowhere else.
     static func dropCleanFilePages() {
         guard let smaps = try? FileIO.readString("/proc/self/smaps") else { return }
         // Parse everything first: String code run after the drop would fault its pages back in.
-        var ranges: [(UInt, Int)] = []
+        var whole: [(UInt, Int)] = []
+        var partial: [(UInt, Int)] = []
         var current: (start: UInt, length: Int)?
         var privatePages = false
         func close() {
-            if let c = current, !privatePages { ranges.append((c.start, c.length)) }
+            if let c = current { if privatePages { partial.append(c) } else { whole.append(c) } }
             current = nil
         }
         for line in smaps.split(separator: "\n") {
@@ -38,16 +42,57 @@ public enum IdleMemory {
             }
             close()
             privatePages = false
-            guard f.count >= 6, f[1] == "r-xp" || f[1] == "r--p", f[5].hasPrefix("/") else { continue }
+            guard f.count >= 6, f[1].hasSuffix("p"), f[1] != "---p", f[5].hasPrefix("/") else { continue }
             let range = first.split(separator: "-")
             guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16) else { continue }
             current = (start, Int(end - start))
+            // A writable private mapping may be written at any time: treat it as partial.
+            if f[1].hasPrefix("rw") { privatePages = true }
         }
         close()
-        ranges.withUnsafeBufferPointer { rs in
+        whole.withUnsafeBufferPointer { rs in
             for r in rs {
-                if let p = UnsafeMutableRawPointer(bitPattern: r.0) { _ = madvise(p, r.1, MADV_DONTNEED) }
+                guard let p = UnsafeMutableRawPointer(bitPattern: r.0) else { continue }
+                _ = madvise(p, r.1, MADV_DONTNEED)
+                _ = madvise(p, r.1, MADV_RANDOM)
             }
         }
+        let pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
+        guard pagemap >= 0 else { return }
+        defer { Glibc.close(pagemap) }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let maxPages = partial.reduce(0) { max($0, $1.1 / page) }
+        let entries = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, maxPages))
+        defer { entries.deallocate() }
+        partial.withUnsafeBufferPointer { rs in
+            for r in rs { dropSharedPages(start: r.0, length: r.1, page: page, pagemap: pagemap, entries: entries) }
+        }
+    }
+
+    /// Drops the present pages of one private file mapping that are still the page cache's
+    /// (pagemap bit 61 "file page or shared anon"; a copied-on-write page is plain anonymous).
+    /// This process is single-threaded and nothing between the read of pagemap and the
+    /// `madvise` writes to these mappings, so no page turns private in between.
+    static func dropSharedPages(start: UInt, length: Int, page: Int, pagemap: Int32,
+                                entries: UnsafeMutablePointer<UInt64>) {
+        let count = length / page
+        let want = count * 8
+        let got = pread(pagemap, entries, want, off_t(start / UInt(page)) * 8)
+        guard got == want else { return }
+        let present: UInt64 = 1 << 63
+        let filePage: UInt64 = 1 << 61
+        var runStart = -1
+        for i in 0...count {
+            let drop = i < count && entries[i] & (present | filePage) == (present | filePage)
+            if drop {
+                if runStart < 0 { runStart = i }
+            } else if runStart >= 0 {
+                if let p = UnsafeMutableRawPointer(bitPattern: start + UInt(runStart * page)) {
+                    _ = madvise(p, (i - runStart) * page, MADV_DONTNEED)
+                }
+                runStart = -1
+            }
+        }
+        if let p = UnsafeMutableRawPointer(bitPattern: start) { _ = madvise(p, length, MADV_RANDOM) }
     }
 }
