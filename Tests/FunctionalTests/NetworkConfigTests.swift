@@ -108,7 +108,7 @@ struct NetworkConfigTests {
         })
     }
 
-    @Test("a failing CHECK fails the run with one line and exit 254, after DEL of what ADD made")
+    @Test("a failing CHECK fails the run with one line and exit 254, after DEL of what ADD made, and no app starts")
     func failingCheckRollsBack() throws {
         let env = try Stage1FullTests.fullEnv()
         defer { env.cleanup() }
@@ -118,9 +118,12 @@ struct NetworkConfigTests {
             {"cniVersion": "0.4.0", "name": "\(net)", "type": "nt-logging", "FAIL_CHECK": true, "ipam": \(NetTest.ipam(env, subnet: "10.233.5.0/24"))}
             """)
         let uuidFile = env.tmpDir + "/uuid"
-        let r = env.run(["--net=\(net)", "--uuid-file-save=\(uuidFile)", try TestImages.busybox()])
+        // pod-init mounts while the plugins run, but starts no app in a network that failed.
+        let r = env.run(["--net=\(net)", "--uuid-file-save=\(uuidFile)", try TestImages.busybox(),
+                         "--exec=/bin/sh", "--", "-c", "echo app-started"])
         #expect(r.exit == 254, "\(r)")
         #expect(r.stderr.contains("check refused on purpose") && NetTest.errorLines(r).count == 1, "\(r)")
+        #expect(!r.stdout.contains("app-started"), "\(r)")
         let calls = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         #expect(calls == ["ADD eth0 prev=no", "CHECK eth0 prev=yes", "DEL eth0 prev=yes"], "\(calls)")
         let uuid = ((try? String(contentsOfFile: uuidFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)

@@ -166,6 +166,26 @@ struct MountPlanTests {
         #expect(host.contains(.bind(source: "/dev/null", target: "/dev/console", recursive: false, readOnly: false)))
     }
 
+    @Test("a plan made without resolv.conf, split where it goes, puts the bind back at its place: after the hosts file, before hostname and volumes")
+    func resolvConfSplit() throws {
+        let a = app([("data", "/etc/data")], readOnly: true)
+        let vols = [Volume.host("data", source: "/srv/data")]
+        var with = input(a, vols)
+        with.resolvFile = "/s1/etc/rkt-resolv.conf"
+        let full = try MountPlan.plan(with)
+        let without = try MountPlan.plan(input(a, vols))
+        let cut = MountPlan.resolvConfIndex(without)
+        #expect(cut < without.count)
+        let rebuilt = Array(without[..<cut]) + MountPlan.resolvConfSteps(with.resolvFile) + Array(without[cut...])
+        #expect(rebuilt == full)
+        let resolv = MountStep.bind(source: "/s1/etc/rkt-resolv.conf", target: "/etc/resolv.conf", recursive: false, readOnly: false)
+        let at = try #require(full.firstIndex(of: resolv))
+        #expect(full.firstIndex(of: .bind(source: "/s1/etc/rkt-hosts", target: "/etc/hosts", recursive: false, readOnly: false))! < at)
+        #expect(at < full.firstIndex(of: .bind(source: "/srv/data", target: "/etc/data", recursive: true, readOnly: false))!)
+        #expect(full.last == .readOnlyRoot)
+        #expect(MountPlan.resolvConfSteps(nil).isEmpty)
+    }
+
     @Test("a mount naming a missing volume is an error")
     func missingVolume() {
         #expect(throws: RktError.self) { try MountPlan.plan(input(app([("nope", "/x")]), [])) }

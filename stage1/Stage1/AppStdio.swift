@@ -139,21 +139,23 @@ public final class PodStdio {
 
     /// Waits up to `timeoutMillis` (nil: forever) for I/O or a signal, moves the data that is
     /// ready and returns the signals that arrived.
-    public func wait(timeoutMillis: Int?) -> [Int32] {
+    /// `beforeBlocking` runs right before the poll, after everything else of this call.
+    public func wait(timeoutMillis: Int?, beforeBlocking: () -> Void = {}) -> (signals: [Int32], timedOut: Bool) {
         var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
         for s in sources { fds.append(pollfd(fd: s.fd, events: Int16(POLLIN), revents: 0)) }
         for e in endpoints {
             fds.append(pollfd(fd: e.listener, events: Int16(POLLIN), revents: 0))
             for c in e.clients { fds.append(pollfd(fd: c, events: Int16(POLLIN), revents: 0)) }
         }
+        beforeBlocking()
         let n = poll(&fds, nfds_t(fds.count), Int32(timeoutMillis ?? -1))
-        if n <= 0 { return [] }
+        if n <= 0 { return ([], n == 0) }
         let ready = Set(fds.filter { $0.revents != 0 }.map(\.fd))
         acceptClients(ready)
         forwardInput(ready)
         for i in sources.indices where ready.contains(sources[i].fd) { drain(i) }
         sources.removeAll { $0.fd < 0 }
-        return readSignals(ready.contains(signalFD))
+        return (readSignals(ready.contains(signalFD)), false)
     }
 
     /// Copies what is left of every output (after the apps exited, or before pod-init exits).

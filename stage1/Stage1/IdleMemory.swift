@@ -8,22 +8,55 @@ import RktOS
 /// (statically linked, ~7 MiB) binary and libc, and the data pages it read. Recent kernels map
 /// a file fault's whole fault-around block (whole large folios), so a handful of touched pages
 /// kept hundreds of KiB each. `release()` hands all of it back and marks the mappings random
-/// access (`MADV_RANDOM`: no fault-around), so the few pages the wait loop needs come back one
-/// by one (docs/stage1.md "Memory").
+/// access (`MADV_RANDOM`: no fault-around). Callers run it right before they block, so only the
+/// code of the return path comes back while the pod idles (docs/stage1.md "Memory").
 public enum IdleMemory {
+    /// Mapping ranges, in memory that outlives `release()`: the last step (dropping the code)
+    /// must not free anything, or the allocator's and the Swift runtime's code would fault back
+    /// in. Processes have a few dozen file mappings; more than `capacity` are left alone.
+    static let capacity = 256
+    nonisolated(unsafe) static let starts = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
+    nonisolated(unsafe) static let lengths = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
+
     public static func release() {
         _ = rkt_malloc_trim()
-        dropCleanFilePages()
+        let wholeCount = dropSharedDataPages()
+        // Nothing but madvise from here to the return. Even the globals are read first: on Linux
+        // every access to one calls the runtime's swift_once, whose code would come back.
+        let (s, l) = (starts, lengths)
+        for i in 0..<wholeCount {
+            guard let p = UnsafeMutableRawPointer(bitPattern: s[i]) else { continue }
+            _ = madvise(p, l[i], MADV_DONTNEED)
+            _ = madvise(p, l[i], MADV_RANDOM)
+        }
     }
 
     /// File mappings, from smaps: those whose pages are all clean copies of the file (code and
-    /// read-only data no relocation touched) are dropped whole; in the others (writable data,
-    /// relocated read-only data) only the pages still shared with the page cache are, found
-    /// through `/proc/self/pagemap`. A page a relocation or a write copied is anonymous there and
-    /// stays: it exists nowhere else.
-    static func dropCleanFilePages() {
-        guard let smaps = try? FileIO.readString("/proc/self/smaps") else { return }
-        // Parse everything first: String code run after the drop would fault its pages back in.
+    /// read-only data no relocation touched) are dropped whole, by the caller, last; in the
+    /// others (writable data, relocated read-only data) only the pages still shared with the page
+    /// cache are dropped here, found through `/proc/self/pagemap`. A page a relocation or a write
+    /// copied is anonymous there and stays: it exists nowhere else. Returns how many whole
+    /// mappings `starts`/`lengths` hold.
+    static func dropSharedDataPages() -> Int {
+        let (whole, partial) = fileMappings()
+        let pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
+        if pagemap >= 0 {
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let maxPages = partial.reduce(0) { max($0, $1.1 / page) }
+            let entries = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, maxPages))
+            for r in partial { dropSharedPages(start: r.0, length: r.1, page: page, pagemap: pagemap, entries: entries) }
+            entries.deallocate()
+            Glibc.close(pagemap)
+        }
+        let n = min(whole.count, capacity)
+        for i in 0..<n { (starts[i], lengths[i]) = whole[i] }
+        return n
+    }
+
+    /// The private file mappings of this process, from smaps: all-clean ones, and ones with
+    /// private pages or writable (any page may turn private).
+    static func fileMappings() -> (whole: [(UInt, Int)], partial: [(UInt, Int)]) {
+        guard let smaps = try? FileIO.readString("/proc/self/smaps") else { return ([], []) }
         var whole: [(UInt, Int)] = []
         var partial: [(UInt, Int)] = []
         var current: (start: UInt, length: Int)?
@@ -50,23 +83,7 @@ public enum IdleMemory {
             if f[1].hasPrefix("rw") { privatePages = true }
         }
         close()
-        whole.withUnsafeBufferPointer { rs in
-            for r in rs {
-                guard let p = UnsafeMutableRawPointer(bitPattern: r.0) else { continue }
-                _ = madvise(p, r.1, MADV_DONTNEED)
-                _ = madvise(p, r.1, MADV_RANDOM)
-            }
-        }
-        let pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
-        guard pagemap >= 0 else { return }
-        defer { Glibc.close(pagemap) }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let maxPages = partial.reduce(0) { max($0, $1.1 / page) }
-        let entries = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, maxPages))
-        defer { entries.deallocate() }
-        partial.withUnsafeBufferPointer { rs in
-            for r in rs { dropSharedPages(start: r.0, length: r.1, page: page, pagemap: pagemap, entries: entries) }
-        }
+        return (whole, partial)
     }
 
     /// Drops the present pages of one private file mapping that are still the page cache's

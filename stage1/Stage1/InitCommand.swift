@@ -20,6 +20,8 @@ public enum InitCommand {
     public static let manifestFDEnv = "RKT_STAGE1_MANIFEST_FD"
     /// `name=fd,…`: detached mounts of the host volumes (`--private-users` pods only).
     public static let volumeFDsEnv = "RKT_STAGE1_VOLUME_FDS"
+    /// Read end of the pipe init reports the pod's network on (contained networks only).
+    public static let netReadyFDEnv = "RKT_STAGE1_NET_READY_FD"
 
     public static func main(_ args: [String]) -> Int32 {
         do {
@@ -52,34 +54,25 @@ public enum InitCommand {
         var network: PodNetworking?
         var hostNetns: Int32 = -1
         defer { if hostNetns >= 0 { FileIO.close(hostNetns) } }
+        var netnsPath = ""
         if selection.isContained {
             // The netns path is recorded before anything is set up in it, so gc can always find it.
-            let path = PathUtil.join(NamedNetns.directory, "cni-\(o.uuid)")
-            try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.netns), path, durable: false)
-            try NamedNetns.create(at: path)
-            let net = PodNetworking(
+            netnsPath = PathUtil.join(NamedNetns.directory, "cni-\(o.uuid)")
+            try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.netns), netnsPath, durable: false)
+            try NamedNetns.create(at: netnsPath)
+            network = PodNetworking(
                 podDir: podDir, podUUID: o.uuid, stage1Rootfs: PathUtil.join(podDir, PodFile.stage1Rootfs),
                 localConfig: o.localConfig ?? "/etc/rkt", debug: o.debug)
-            network = net
-            do {
-                // CNI plugins run in the host network namespace, before init joins the pod's.
-                let ports = try ForwardedPort.resolve(try PodManifestFile.load(podDir: podDir))
-                if let state = try net.setup(selection, netnsPath: path, ports: ports) {
-                    try writeResolvConf(state.dns, mode: o.resolvMode, podDir: podDir)
-                }
-            } catch {
-                net.teardown()
-                throw error
-            }
             // init joins the pod netns itself (it is single-threaded) and pod-init inherits it: a
             // child already in a new user namespace could not setns into a netns owned by ours.
-            // The host netns fd is kept to come back for the CNI DELs when the pod exits.
+            // The host netns fd is kept to come back for the CNI plugins and, when the pod
+            // exits, for the DELs.
             hostNetns = try FileIO.open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
-            let fd = try FileIO.open(path, O_RDONLY | O_CLOEXEC)
+            let fd = try FileIO.open(netnsPath, O_RDONLY | O_CLOEXEC)
             defer { FileIO.close(fd) }
             guard rkt_setns(fd, Namespace.net.cloneFlag) == 0 else {
-                net.teardown()
-                throw RktError.errno("setns", path)
+                network?.teardown()
+                throw RktError.errno("setns", netnsPath)
             }
         }
 
@@ -129,16 +122,24 @@ public enum InitCommand {
         let volumeFDs = o.privateUsers == nil ? [] : try cloneHostVolumes(spec.volumes)
         defer { for v in volumeFDs { FileIO.close(v.fd) } }
 
+        // The CNI ADD (tens of ms: plugin binaries, iptables) runs while pod-init sets the pod
+        // up; pod-init waits on this pipe before it needs the network's DNS, and never starts an
+        // app in an unconfigured network: "1" when it is ready, end of file when it failed.
+        var netReady: [Int32] = [-1, -1]
+        if network != nil, rkt_pipe_cloexec(&netReady) != 0 { throw RktError.errno("pipe", "network ready") }
+        defer { for fd in netReady where fd >= 0 { FileIO.close(fd) } }
+
         var env = environment().filter {
             !$0.hasPrefix(planFDEnv + "=") && !$0.hasPrefix(manifestFDEnv + "=") && !$0.hasPrefix(volumeFDsEnv + "=")
-                && !$0.hasPrefix(Stage1Env.lockFD + "=")
+                && !$0.hasPrefix(Stage1Env.lockFD + "=") && !$0.hasPrefix(netReadyFDEnv + "=")
         }
         env += ["\(planFDEnv)=3", "\(manifestFDEnv)=4"]
         if !volumeFDs.isEmpty {
             env.append(volumeFDsEnv + "=" + volumeFDs.enumerated().map { "\($0.element.name)=\(5 + $0.offset)" }.joined(separator: ","))
         }
+        if netReady[0] >= 0 { env.append("\(netReadyFDEnv)=\(5 + volumeFDs.count)") }
         var req = SpawnRequest(path: "/proc/self/exe", argv: ["pod-init"], env: env)
-        req.fds = [0, 1, 2, pipeFDs[0], manifestFD] + volumeFDs.map(\.fd)
+        req.fds = [0, 1, 2, pipeFDs[0], manifestFD] + volumeFDs.map(\.fd) + (netReady[0] >= 0 ? [netReady[0]] : [])
         req.hostname = o.podHostname
         req.cgroupProcsFDs = procsFDs
         req.cgroupFD = cgroupFD
@@ -159,10 +160,34 @@ public enum InitCommand {
         try createPodOwnedDirectories(podDir: podDir, owner: shiftedRoot(o.privateUsers))
         if o.privateUsers != nil { try makeTraversable([podDir, PathUtil.join(podDir, PodFile.stage1Dir)]) }
         let pid: pid_t
-        do { pid = try Spawn.run(req) } catch { throw RktError("cannot start pod init", cause: error) }
+        do { pid = try Spawn.run(req) } catch {
+            network?.teardown()
+            throw RktError("cannot start pod init", cause: error)
+        }
         try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.pid), String(pid), durable: false)
-        // From here on init only waits (docs/stage1.md "Memory").
-        IdleMemory.release()
+        if let net = network {
+            FileIO.close(netReady[0])
+            netReady[0] = -1
+            do {
+                // CNI plugins run in the host network namespace.
+                guard rkt_setns(hostNetns, Namespace.net.cloneFlag) == 0 else { throw RktError.errno("setns", "host network namespace") }
+                let ports = try ForwardedPort.resolve(try PodManifestFile.load(podDir: podDir))
+                if let state = try net.setup(selection, netnsPath: netnsPath, ports: ports) {
+                    try writeResolvConf(state.dns, mode: o.resolvMode, podDir: podDir)
+                }
+                try FileIO.writeAll(fd: netReady[1], Array("1".utf8), what: "network ready")
+            } catch {
+                // pod-init reads end of file and exits without starting any app.
+                FileIO.close(netReady[1])
+                netReady[1] = -1
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                net.teardown()
+                throw error
+            }
+            FileIO.close(netReady[1])
+            netReady[1] = -1
+        }
         let status = supervise(pid)
         // The pod is gone: release its addresses and forwards now rather than at gc time (rkt
         // left them to gc), from the host netns.
@@ -229,13 +254,21 @@ public enum InitCommand {
     }
 
     /// Waits for pod-init, forwarding SIGTERM/SIGINT/SIGHUP, and returns its status.
+    /// From here on init only waits: for pod-init's exit (SIGCHLD stays pending while blocked, so
+    /// none is missed between `waitpid` and the wait) and for signals to forward. Memory is handed
+    /// back right before the first wait blocks (docs/stage1.md "Memory").
     static func supervise(_ pid: pid_t) -> Int32 {
+        var releaseBeforeBlocking = true
         while true {
             var status: Int32 = 0
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid { return Spawn.exitStatus(status) }
             if r < 0 && errno != EINTR { return ExitCode.failure }
-            guard let sig = Signals.wait(timeoutMillis: 1000) else { continue }
+            let sig = Signals.wait(timeoutMillis: nil) {
+                if releaseBeforeBlocking { IdleMemory.release() }
+                releaseBeforeBlocking = false
+            }
+            guard let sig else { continue }
             if sig != SIGCHLD { kill(pid, sig == SIGINT ? SIGTERM : sig) }
         }
     }

@@ -118,6 +118,21 @@ public enum MountPlan {
         }
     }
 
+    /// The /etc/resolv.conf bind, when the pod has one.
+    public static func resolvConfSteps(_ resolvFile: String?) -> [MountStep] {
+        guard let resolvFile else { return [] }
+        return [.bind(source: resolvFile, target: "/etc/resolv.conf", recursive: false, readOnly: false)]
+    }
+
+    /// Where the /etc/resolv.conf bind goes in a plan made without it: right before /etc/hostname.
+    /// pod-init applies the steps before it while init still sets the network up.
+    public static func resolvConfIndex(_ steps: [MountStep]) -> Int {
+        steps.firstIndex {
+            if case let .bind(_, target, _, _) = $0 { return target == "/etc/hostname" }
+            return false
+        } ?? steps.count
+    }
+
     /// Every mount of one app, in order: /proc, /sys, /dev, etc files, volumes, masks, read-only root.
     public static func plan(_ input: MountPlanInput) throws -> [MountStep] {
         var steps: [MountStep] = [
@@ -139,9 +154,7 @@ public enum MountPlan {
         if let hosts = input.hostsFile {
             steps.append(.bind(source: hosts, target: "/etc/hosts", recursive: false, readOnly: false))
         }
-        if let resolv = input.resolvFile {
-            steps.append(.bind(source: resolv, target: "/etc/resolv.conf", recursive: false, readOnly: false))
-        }
+        steps += resolvConfSteps(input.resolvFile)
         steps.append(.bind(source: input.hostnameFile, target: "/etc/hostname", recursive: false, readOnly: false))
 
         for m in try appMounts(input.app, volumes: input.volumes) {

@@ -53,6 +53,18 @@ public enum PodInit {
         return bytes
     }
 
+    /// Blocks until init has set the pod's network up (it runs the CNI plugins while pod-init
+    /// mounts). When that failed, init reports why; pod-init exits without starting any app.
+    static func waitForNetwork() {
+        guard let v = getenv(InitCommand.netReadyFDEnv), let fd = Int32(String(cString: v)) else { return }
+        unsetenv(InitCommand.netReadyFDEnv)
+        var byte: UInt8 = 0
+        var n = 0
+        repeat { n = read(fd, &byte, 1) } while n < 0 && errno == EINTR
+        FileIO.close(fd)
+        if n != 1 || byte != UInt8(ascii: "1") { exit(ExitCode.failure) }
+    }
+
     /// The plan: the pod dir (for messages) and the run options, NUL-separated.
     static func readPlan() throws -> (String, RunOptions) {
         let bytes = try readFD(InitCommand.planFDEnv, what: "pod-init plan")
@@ -91,14 +103,6 @@ public enum PodInit {
                 hostsFile = fallback
             }
         }
-        let rktResolv = PathUtil.join(s1, Stage1Path.resolvConf)
-        var resolvFile: String?
-        switch o.resolvMode {
-        case "host": resolvFile = "/etc/resolv.conf"
-        case "none": resolvFile = nil
-        default: resolvFile = FileSystem.exists(rktResolv) ? rktResolv : nil
-        }
-
         let shared = PathUtil.join(podDir, PodFile.sharedVolumes)
         try FileSystem.mkdirAll(shared, mode: 0o700)
         var allVolumes = try attachHostVolumes(spec.volumes, stagingDir: shared)
@@ -118,7 +122,10 @@ public enum PodInit {
 
         let cg = CgroupHost.detect()
         let podCg = (try? FileIO.readString(PathUtil.join(podDir, PodFile.subcgroup)))?.trimmingSpaces()
-        var planned: [PlannedApp] = []
+
+        // Each app's mounts up to /etc/resolv.conf are made while init sets the network up; the
+        // network's DNS decides resolv.conf, so the rest waits for it.
+        var staged: [(app: RuntimeAppSpec, rootfs: String, rest: [MountStep])] = []
         for app in spec.apps {
             let rootfs = PathUtil.join(s1, Stage1Path.appRootfs(app.name))
             try Mounts.bind(rootfs, rootfs)
@@ -126,9 +133,24 @@ public enum PodInit {
             let input = MountPlanInput(
                 app: app, volumes: allVolumes, sharedVolumesDir: shared,
                 hostsFile: (hostsFile == fallback && imageHasHosts) ? nil : hostsFile,
-                resolvFile: resolvFile, hostnameFile: hostnameFile, imageHasHosts: imageHasHosts,
+                resolvFile: nil, hostnameFile: hostnameFile, imageHasHosts: imageHasHosts,
                 maskPaths: !o.disablePaths, consoleSource: console, privateNetwork: privateNetwork)
-            try MountExecutor.apply(try MountPlan.plan(input), rootfs: rootfs)
+            let steps = try MountPlan.plan(input)
+            let cut = MountPlan.resolvConfIndex(steps)
+            try MountExecutor.apply(Array(steps[..<cut]), rootfs: rootfs)
+            staged.append((app, rootfs, Array(steps[cut...])))
+        }
+        waitForNetwork()
+        let rktResolv = PathUtil.join(s1, Stage1Path.resolvConf)
+        var resolvFile: String?
+        switch o.resolvMode {
+        case "host": resolvFile = "/etc/resolv.conf"
+        case "none": resolvFile = nil
+        default: resolvFile = FileSystem.exists(rktResolv) ? rktResolv : nil
+        }
+        var planned: [PlannedApp] = []
+        for (app, rootfs, rest) in staged {
+            try MountExecutor.apply(MountPlan.resolvConfSteps(resolvFile) + rest, rootfs: rootfs)
             // cgroup.procs must be opened now: /sys/fs/cgroup is gone after the pivot.
             let procs = podCg.flatMap { try? cg.openProcs($0 + "/" + app.name) } ?? []
             planned.append(try AppLauncher.plan(app: app, hostRootfs: rootfs, podDir: podDir, options: o, cgroupProcs: procs))

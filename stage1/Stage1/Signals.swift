@@ -21,9 +21,11 @@ public enum Signals {
     }
 
     /// Waits for one of `handled`, at most `timeoutMillis` (nil: forever). Returns nil on timeout.
-    public static func wait(timeoutMillis: Int?) -> Int32? {
+    /// `beforeBlocking` runs once, right before the first wait.
+    public static func wait(timeoutMillis: Int?, beforeBlocking: () -> Void = {}) -> Int32? {
         var s = set(handled)
         var info = siginfo_t()
+        beforeBlocking()
         while true {
             let r: Int32
             if let ms = timeoutMillis {

@@ -9,6 +9,8 @@ import RktOS
 /// the others get SIGTERM and, `killTimeoutMillis` later, SIGKILL.
 public final class Supervisor {
     public static let killTimeoutMillis = 10_000
+    /// After this long without I/O or signals, pod-init hands its memory back again.
+    public static let quietMillis = 5_000
     let apps: [PlannedApp]
     let interactive: Bool
     var running: [pid_t: String] = [:]
@@ -60,8 +62,11 @@ public final class Supervisor {
             if podStatus != nil { break }
         }
         try? FileSystem.symlink(target: "ready", at: "/" + Stage1Path.supervisorStatus)
-        // Every app started: from here on pod-init only waits and copies I/O.
-        IdleMemory.release()
+        // Every app started: from here on pod-init only waits and copies I/O. Memory is handed
+        // back right before poll blocks, so that only the code of the last few steps is resident
+        // while the pod idles; after activity, again once the pod has been quiet for a while.
+        var releaseBeforeBlocking = true
+        var activeSinceRelease = false
         while !running.isEmpty {
             reap()
             if running.isEmpty { break }
@@ -74,8 +79,19 @@ public final class Supervisor {
                     killDeadline = nil
                     continue
                 }
+            } else if activeSinceRelease {
+                timeout = Supervisor.quietMillis
             }
-            if io.wait(timeoutMillis: timeout).contains(where: { $0 != SIGCHLD }) {
+            let woke = io.wait(timeoutMillis: timeout) {
+                if releaseBeforeBlocking { IdleMemory.release() }
+                releaseBeforeBlocking = false
+            }
+            if woke.timedOut {
+                if activeSinceRelease && killDeadline == nil { releaseBeforeBlocking = true; activeSinceRelease = false }
+            } else {
+                activeSinceRelease = true
+            }
+            if woke.signals.contains(where: { $0 != SIGCHLD }) {
                 // stop/Ctrl-C: ask every app to exit, then force it.
                 stopRequested = true
                 stopAll()
