@@ -96,9 +96,10 @@ let package = Package(
 
         // Tests: units (Swift Testing) and functional tests that drive build/bin/rkt as root.
         .testTarget(name: "RktCommonTests", dependencies: ["RktCommon", "RktJSON"], path: "Tests/RktCommonTests"),
-        .testTarget(name: "RktOSTests", dependencies: ["RktOS"], path: "Tests/RktOSTests"),
+        .target(name: "RktTestSupport", dependencies: ["RktOS"], path: "Tests/RktTestSupport"),
+        .testTarget(name: "RktOSTests", dependencies: ["RktOS", "RktTestSupport"], path: "Tests/RktOSTests"),
         .testTarget(name: "Stage0Tests", dependencies: ["Stage0", "CSQLite"], path: "Tests/Stage0Tests"),
-        .testTarget(name: "Stage1Tests", dependencies: ["Stage1", "Stage1Fly"], path: "Tests/Stage1Tests"),
+        .testTarget(name: "Stage1Tests", dependencies: ["Stage1", "Stage1Fly", "RktTestSupport"], path: "Tests/Stage1Tests"),
         .testTarget(name: "Stage1NetTests", dependencies: ["Stage1Net"], path: "Tests/Stage1NetTests"),
         .testTarget(name: "FunctionalTests", dependencies: [], path: "Tests/FunctionalTests", exclude: []),
     ]

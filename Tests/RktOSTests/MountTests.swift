@@ -1,5 +1,6 @@
 import Glibc
 import RktOS
+import RktTestSupport
 import Testing
 
 @Suite("Mounts and MountInfo")

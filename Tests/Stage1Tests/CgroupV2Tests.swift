@@ -2,6 +2,7 @@ import CShim
 import Glibc
 import RktCommon
 import RktOS
+import RktTestSupport
 import Stage1
 import Testing
 
@@ -98,7 +99,7 @@ struct CgroupV2Tests {
 
     @Test("on the real cgroup2 hierarchy: create, join by CLONE_INTO_CGROUP or cgroup.procs, remove")
     func realUnifiedHierarchy() throws {
-        let results = try flyInPrivateMountNamespace { () throws -> [String] in
+        let results = try inPrivateMountNamespace { () throws -> [String] in
             let tmp = try FlyTempDir()
             defer { tmp.cleanup() }
             let mnt = tmp.sub("unified")

@@ -1,6 +1,7 @@
 import Glibc
 import RktCommon
 import RktOS
+import RktTestSupport
 import Testing
 
 /// End-to-end runs of the built `rkt-stage1-fly` as `run`, against hand-built pod directories,
@@ -17,7 +18,7 @@ struct FlyRunTests {
              "environment":[{"name":"FOO","value":"bar"}]}
             """)
         // Expectations run here, not on the namespace thread, so they are attributed to this test.
-        let r = try flyInPrivateMountNamespace {
+        let r = try inPrivateMountNamespace {
             // fly makes these rshared (as rkt does); do it first so the comparison below only
             // sees what unmountAll must undo.
             for p in ["/dev", "/proc", "/sys"] { try Mounts.makeShared(p) }
@@ -44,7 +45,14 @@ struct FlyRunTests {
 
         #expect(podMounts.contains(PathUtil.join(pod.appRootfs, "proc")))
         #expect(podMounts.contains(PathUtil.join(pod.appRootfs, "tmp")))
-        #expect(after == before, "\(after.filter { !before.contains($0) }) vs \(before.filter { !after.contains($0) })")
+        // Only what fly touches: other tests running in parallel mount and unmount elsewhere
+        // (netns binds, their pods), which a copy of the host's table may catch half-way.
+        func ours(_ m: MountInfo) -> Bool {
+            m.mountPoint.hasPrefix(pod.dir) || ["/dev", "/proc", "/sys"].contains { m.mountPoint == $0 || m.mountPoint.hasPrefix($0 + "/") }
+        }
+        let added = after.filter { ours($0) && !before.contains($0) }
+        let removed = before.filter { ours($0) && !after.contains($0) }
+        #expect(added.isEmpty && removed.isEmpty, "left mounted: \(added.map(\.mountPoint)); gone: \(removed.map(\.mountPoint))")
     }
 
     @Test("host volumes bind non-recursively unless recursive=true, read-only includes submounts, empty volumes get mode and owner")
@@ -65,7 +73,7 @@ struct FlyRunTests {
             {"exec":["/bin/sh","-c","cat /mnt/flat/sub/file /mnt/deep/sub/file; touch /mnt/deep/sub/new || echo RO; stat -c '%a %u' /mnt/scratch"],
              "user":"0","group":"0"}
             """, mountsJSON: mounts, volumesJSON: volumes)
-        let (status, out) = try flyInPrivateMountNamespace {
+        let (status, out) = try inPrivateMountNamespace {
             try FileSystem.mkdirAll(PathUtil.join(host, "sub"))
             try FileIO.writeFile(PathUtil.join(host, "sub/file"), "outer\n")
             try Mounts.tmpfs(PathUtil.join(host, "sub"))
@@ -92,7 +100,7 @@ struct FlyRunTests {
              "user":"0","group":"0"}
             """)
         let hostHosts = try FileIO.readString("/etc/hosts")
-        let (status, out) = try flyInPrivateMountNamespace {
+        let (status, out) = try inPrivateMountNamespace {
             defer { try? Mounts.unmountAll(under: pod.dir) }
             return try pod.run(["--net=default", "--dns-conf-mode=resolv=host,hosts=host"])
         }
@@ -110,7 +118,7 @@ struct FlyRunTests {
             {"exec":["/bin/sh","-c","sleep 30"],"user":"nobody","group":"nogroup",
              "environment":[{"name":"FOO","value":"bar"}]}
             """)
-        let r = try flyInPrivateMountNamespace {
+        let r = try inPrivateMountNamespace {
             defer { try? Mounts.unmountAll(under: pod.dir) }
             let (pid, lock) = try pod.start()
             lock.close()  // the app holds the lock through its inherited fd

@@ -2,6 +2,7 @@ import CShim
 import Glibc
 import RktCommon
 import RktOS
+import RktTestSupport
 
 /// A fresh directory under /tmp, removed by `cleanup()` (after the test unmounted everything).
 struct FlyTempDir {
@@ -117,38 +118,3 @@ func flyBinary() throws -> String {
     throw RktError("cannot find the rkt-stage1-fly binary near \(exe)")
 }
 
-/// Runs `body` on a dedicated thread that alone unshared its mount namespace (all mounts made
-/// private), so fly's mounts and its rshared changes never reach the host; the namespace and
-/// every mount in it vanish when the thread and its children are gone. Do not `#expect` inside
-/// `body`: the thread has no test context; return what to check instead.
-func flyInPrivateMountNamespace<T>(_ body: @escaping () throws -> T) throws -> T {
-    let ctx = FlyNamespaceContext<T>(body)
-    var tid = pthread_t()
-    let rc = pthread_create(&tid, nil, { raw in
-        if let raw { Unmanaged<FlyNamespaceRunner>.fromOpaque(raw).takeUnretainedValue().run() }
-        return nil
-    }, Unmanaged.passUnretained(ctx as FlyNamespaceRunner).toOpaque())
-    guard rc == 0 else { throw RktError.errno("pthread_create", nil, rc) }
-    pthread_join(tid, nil)
-    guard let result = ctx.result else { throw RktError("namespace thread produced no result") }
-    return try result.get()
-}
-
-class FlyNamespaceRunner: @unchecked Sendable {
-    func run() {}
-}
-
-final class FlyNamespaceContext<T>: FlyNamespaceRunner, @unchecked Sendable {
-    let body: () throws -> T
-    var result: Result<T, any Error>?
-    init(_ body: @escaping () throws -> T) { self.body = body }
-    override func run() {
-        do {
-            if rkt_unshare(RKT_CLONE_NEWNS) != 0 { throw RktError.errno("unshare") }
-            try Mounts.makePrivate("/", recursive: true)
-            result = .success(try body())
-        } catch {
-            result = .failure(error)
-        }
-    }
-}

@@ -29,13 +29,7 @@ struct PrepareCommand: ParsableCommand {
 
     /// Also `rkt`'s direct path (`RktMain`), with the global flags all among `arguments`.
     static func execute(globals: GlobalFlags, arguments: [String]) throws {
-        try RunFlow.ensureSuperuser()
-        var options = try RunArgParser(command: .prepare).parse(arguments)
-        let context = try globals.context("prepare", adding: options.globalArgs)
-        let timer = PhaseTimer(enabled: context.debug, command: "prepare")
-        try options.validate(for: .prepare)
-        timer.mark("parse")
-        let uuid = try RunFlow.prepare(options, context: context, timer: timer)
-        print(uuid)
+        let s = try RunFlow.begin(.prepare, globals: globals, arguments: arguments)
+        print(try RunFlow.prepare(s.options, context: s.context, timer: s.timer))
     }
 }

@@ -37,12 +37,7 @@ struct RunCommand: ParsableCommand {
 
     /// Also `rkt`'s direct path (`RktMain`), with the global flags all among `arguments`.
     static func execute(globals: GlobalFlags, arguments: [String]) throws {
-        try RunFlow.ensureSuperuser()
-        var options = try RunArgParser(command: .run).parse(arguments)
-        let context = try globals.context("run", adding: options.globalArgs)
-        let timer = PhaseTimer(enabled: context.debug, command: "run")
-        let dns = try options.validate(for: .run)
-        timer.mark("parse")
-        try RunFlow.run(options, dns: dns, context: context, timer: timer)
+        let s = try RunFlow.begin(.run, globals: globals, arguments: arguments)
+        try RunFlow.run(s.options, dns: s.dns, context: s.context, timer: s.timer)
     }
 }

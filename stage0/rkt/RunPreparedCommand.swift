@@ -22,12 +22,7 @@ struct RunPreparedCommand: ParsableCommand {
 
     /// Also `rkt`'s direct path (`RktMain`), with the global flags all among `arguments`.
     static func execute(globals: GlobalFlags, arguments: [String]) throws {
-        try RunFlow.ensureSuperuser()
-        var options = try RunArgParser(command: .runPrepared).parse(arguments)
-        let context = try globals.context("run-prepared", adding: options.globalArgs)
-        let timer = PhaseTimer(enabled: context.debug, command: "run-prepared")
-        let dns = try options.validate(for: .runPrepared)
-        timer.mark("parse")
-        try RunFlow.runPrepared(options, dns: dns, context: context, timer: timer)
+        let s = try RunFlow.begin(.runPrepared, globals: globals, arguments: arguments)
+        try RunFlow.runPrepared(s.options, dns: s.dns, context: s.context, timer: s.timer)
     }
 }

@@ -7,16 +7,8 @@ public enum FlyEnter {
     public static let defaultCommand = ["/bin/sh"]
 
     public static func main(_ args: [String]) -> Int32 {
-        let parsed: Stage1EnterArgs
-        do {
-            parsed = try Stage1EnterArgs(parsing: args)
-        } catch let e as RktError {
-            if e.exitCode == 0 { return 0 }
-            FlyLog.stderr("\(e.message)\n")
-            return e.exitCode
-        } catch {
-            return ExitCode.usage
-        }
+        let (args, exit) = FlyLog.parseArgs { try Stage1EnterArgs(parsing: args) }
+        guard let parsed = args else { return exit }
         let log = FlyLog(prefix: "fly-enter", debug: parsed.debug)
         do {
             try enter(parsed, log: log)

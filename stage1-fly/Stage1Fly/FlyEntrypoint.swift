@@ -22,15 +22,6 @@ public enum FlyEntrypoint {
 /// The fly `gc` entrypoint: nothing to do, stage0's mount GC unmounts everything fly mounted.
 public enum FlyGC {
     public static func main(_ args: [String]) -> Int32 {
-        do {
-            _ = try Stage1GCArgs(parsing: args)
-        } catch let e as RktError {
-            if e.exitCode == 0 { return 0 }
-            FlyLog.stderr("\(e.message)\n")
-            return e.exitCode
-        } catch {
-            return ExitCode.usage
-        }
-        return ExitCode.success
+        FlyLog.parseArgs { try Stage1GCArgs(parsing: args) }.exit
     }
 }

@@ -30,6 +30,19 @@ struct FlyLog {
         write(1, text)
     }
 
+    /// An entrypoint's argv: the parsed arguments, or the status to exit with (0 after
+    /// `--help`, else the usage error printed to stderr).
+    static func parseArgs<T>(_ parse: () throws -> T) -> (args: T?, exit: Int32) {
+        do {
+            return (try parse(), 0)
+        } catch let e as RktError {
+            if e.exitCode != 0 { stderr("\(e.message)\n") }
+            return (nil, e.exitCode)
+        } catch {
+            return (nil, ExitCode.usage)
+        }
+    }
+
     static func stderr(_ text: String) {
         write(2, text)
     }

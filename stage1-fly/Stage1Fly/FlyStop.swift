@@ -6,16 +6,8 @@ import RktOS
 /// to its process group from `pgid` when the pid is gone (fly has no pod-wide supervisor).
 public enum FlyStop {
     public static func main(_ args: [String]) -> Int32 {
-        let parsed: Stage1StopArgs
-        do {
-            parsed = try Stage1StopArgs(parsing: args)
-        } catch let e as RktError {
-            if e.exitCode == 0 { return 0 }
-            FlyLog.stderr("\(e.message)\n")
-            return e.exitCode
-        } catch {
-            return ExitCode.usage
-        }
+        let (args, exit) = FlyLog.parseArgs { try Stage1StopArgs(parsing: args) }
+        guard let parsed = args else { return exit }
         let signal = parsed.force ? SIGKILL : SIGTERM
         // rkt reports a pod running as soon as stage0 holds its lock, a moment before fly has
         // written `pid`; a stop that comes in between waits for it (up to 5 s) instead of failing.

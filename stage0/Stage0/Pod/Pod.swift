@@ -82,9 +82,10 @@ public final class Pod {
     // MARK: - Creation and transitions
 
     /// `NewPod`: mkdir `embryo/<uuid>` (0750), open it, take LOCK_EX, rename to `prepare/<uuid>`.
-    /// The returned pod is `preparing` and holds the exclusive lock.
-    public static func create(dataDir: String) throws -> Pod {
-        try ensureStateDirs(dataDir: dataDir)
+    /// The returned pod is `preparing` and holds the exclusive lock. `stateDirsExist`: the caller
+    /// just ran `ensureStateDirs`.
+    public static func create(dataDir: String, stateDirsExist: Bool = false) throws -> Pod {
+        if !stateDirsExist { try ensureStateDirs(dataDir: dataDir) }
         let uuid = UUID().uuidString.lowercased()
         let embryo = path(dataDir: dataDir, dir: .embryo, uuid: uuid)
         guard mkdir(embryo, 0o750) == 0 else { throw RktError.errno("cannot create pod directory", embryo) }

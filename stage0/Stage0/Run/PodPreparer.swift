@@ -41,14 +41,16 @@ public final class PodPreparer {
         let (manifest, appManifests) = try podManifest(options)
         timer.mark("store lookup")
 
-        let useOverlay = try overlayDecision(options)
+        // Once per run: the overlay check looks at pods/, and the pod is created there.
+        try Pod.ensureStateDirs(dataDir: context.dataDir)
+        let useOverlay = overlayDecision(options)
         let usernsShift = options.privateUsers ? Self.randomShift() : 0
         if options.privateUsers && useOverlay {
             throw RktError("--private-users cannot be used together with overlay filesystem, try --no-overlay")
         }
         let pod: Pod
         do {
-            pod = try Pod.create(dataDir: context.dataDir)
+            pod = try Pod.create(dataDir: context.dataDir, stateDirsExist: true)
         } catch {
             throw RktError("error creating new pod", cause: error)
         }
@@ -82,9 +84,8 @@ public final class PodPreparer {
     }
 
     /// Overlay is used unless `--no-overlay` or the data directory cannot carry it.
-    func overlayDecision(_ options: RunOptions) throws -> Bool {
+    func overlayDecision(_ options: RunOptions) -> Bool {
         if options.noOverlay { return false }
-        try Pod.ensureStateDirs(dataDir: context.dataDir)
         if let why = OverlaySupport.unsupportedReason(dataDir: context.dataDir) {
             context.warn("disabling overlay support: \"\(why)\"")
             return false

@@ -4,6 +4,15 @@ import RktCommon
 /// `run-prepared` has only those.
 public enum RunCommandKind: Sendable {
     case run, prepare, runPrepared
+
+    /// The command as typed.
+    public var name: String {
+        switch self {
+        case .run: "run"
+        case .prepare: "prepare"
+        case .runPrepared: "run-prepared"
+        }
+    }
 }
 
 /// The positional grammar of `rkt run`/`prepare` (rkt: rkt/cli_apps.go `parseApps`).

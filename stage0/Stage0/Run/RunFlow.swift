@@ -11,6 +11,19 @@ public enum RunFlow {
         guard geteuid() == 0 else { throw RktError("cannot run as unprivileged user") }
     }
 
+    /// What `run`, `prepare` and `run-prepared` do before their own work: the root check, the
+    /// run grammar (global flags included), the context and the phase timer, the validation.
+    public static func begin(_ kind: RunCommandKind, globals: GlobalFlags, arguments: [String]) throws
+        -> (options: RunOptions, dns: PodDNS, context: Stage0Context, timer: PhaseTimer) {
+        try ensureSuperuser()
+        var options = try RunArgParser(command: kind).parse(arguments)
+        let context = try globals.context(kind.name, adding: options.globalArgs)
+        let timer = PhaseTimer(enabled: context.debug, command: kind.name)
+        let dns = try options.validate(for: kind)
+        timer.mark("parse")
+        return (options, dns, context, timer)
+    }
+
     /// `rkt run`: prepare, go straight to `run/` (skipping `prepared`), exec stage1.
     public static func run(_ options: RunOptions, dns: PodDNS, context: Stage0Context, timer: PhaseTimer) throws -> Never {
         let prepared = try PodPreparer(context: context, timer: timer).prepare(options)
