@@ -114,14 +114,15 @@ final class FTServer: @unchecked Sendable {
     class H(http.server.BaseHTTPRequestHandler):
         def log_message(self, *a): pass
         def answer(self, code, body=b'', headers=()):
+            # Logged before answering: a test reads the log as soon as rkt has the answer.
+            with lock:
+                log.write('%s %s %d inm=%s auth=%s\n' % (self.server.scheme, self.path, code,
+                          self.headers.get('If-None-Match', ''), self.headers.get('Authorization', '')))
             self.send_response(code)
             for k, v in headers: self.send_header(k, v)
             self.send_header('Content-Length', str(len(body)))
             self.end_headers()
             if body: self.wfile.write(body)
-            with lock:
-                log.write('%s %s %d inm=%s auth=%s\n' % (self.server.scheme, self.path, code,
-                          self.headers.get('If-None-Match', ''), self.headers.get('Authorization', '')))
         def do_GET(self):
             path, _, query = self.path.partition('?')
             rel = path.strip('/')

@@ -31,18 +31,19 @@ final class TestHTTPServer {
                 return self.reply(404, p, inm)
             if inm == '"v1"':
                 return self.reply(304, p, inm)
+            # Logged before answering: the client reads the log as soon as it has the answer.
+            log.write("%s %d %s\n" % (p, 200, inm))
             self.send_response(200)
             self.send_header("ETag", '"v1"')
             self.send_header("Cache-Control", "max-age=3600" if p == "/cached.aci" else "no-cache")
             self.send_header("Content-Length", str(len(aci)))
             self.end_headers()
             self.wfile.write(aci)
-            log.write("%s %d %s\n" % (p, 200, inm))
         def reply(self, code, p, inm):
+            log.write("%s %d %s\n" % (p, code, inm))
             self.send_response(code)
             self.send_header("Content-Length", "0")
             self.end_headers()
-            log.write("%s %d %s\n" % (p, code, inm))
     s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
     print(s.server_address[1], flush=True)
     s.serve_forever()
