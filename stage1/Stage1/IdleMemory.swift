@@ -18,6 +18,13 @@ public enum IdleMemory {
     nonisolated(unsafe) static let starts = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
     nonisolated(unsafe) static let lengths = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
 
+    /// `release()` when `due`, which it then clears: the hook the wait loops run before blocking.
+    public static func release(ifDue due: inout Bool) {
+        guard due else { return }
+        due = false
+        release()
+    }
+
     public static func release() {
         _ = rkt_malloc_trim()
         let wholeCount = dropSharedDataPages()

@@ -125,8 +125,11 @@ public enum InitCommand {
         // The CNI ADD (tens of ms: plugin binaries, iptables) runs while pod-init sets the pod
         // up; pod-init waits on this pipe before it needs the network's DNS, and never starts an
         // app in an unconfigured network: "1" when it is ready, end of file when it failed.
+        // `--net=none` has no plugins to wait for.
+        var cni: PodNetworking?
+        if case .networks = selection { cni = network }
         var netReady: [Int32] = [-1, -1]
-        if network != nil, rkt_pipe_cloexec(&netReady) != 0 { throw RktError.errno("pipe", "network ready") }
+        if cni != nil, rkt_pipe_cloexec(&netReady) != 0 { throw RktError.errno("pipe", "network ready") }
         defer { for fd in netReady where fd >= 0 { FileIO.close(fd) } }
 
         var env = environment().filter {
@@ -165,7 +168,7 @@ public enum InitCommand {
             throw RktError("cannot start pod init", cause: error)
         }
         try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.pid), String(pid), durable: false)
-        if let net = network {
+        if let net = cni {
             FileIO.close(netReady[0])
             netReady[0] = -1
             do {
@@ -264,10 +267,7 @@ public enum InitCommand {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid { return Spawn.exitStatus(status) }
             if r < 0 && errno != EINTR { return ExitCode.failure }
-            let sig = Signals.wait(timeoutMillis: nil) {
-                if releaseBeforeBlocking { IdleMemory.release() }
-                releaseBeforeBlocking = false
-            }
+            let sig = Signals.wait(timeoutMillis: nil) { IdleMemory.release(ifDue: &releaseBeforeBlocking) }
             guard let sig else { continue }
             if sig != SIGCHLD { kill(pid, sig == SIGINT ? SIGTERM : sig) }
         }

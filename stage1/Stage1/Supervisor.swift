@@ -82,10 +82,7 @@ public final class Supervisor {
             } else if activeSinceRelease {
                 timeout = Supervisor.quietMillis
             }
-            let woke = io.wait(timeoutMillis: timeout) {
-                if releaseBeforeBlocking { IdleMemory.release() }
-                releaseBeforeBlocking = false
-            }
+            let woke = io.wait(timeoutMillis: timeout) { IdleMemory.release(ifDue: &releaseBeforeBlocking) }
             if woke.timedOut {
                 if activeSinceRelease && killDeadline == nil { releaseBeforeBlocking = true; activeSinceRelease = false }
             } else {
