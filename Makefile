@@ -34,7 +34,9 @@ STATICLIBS  := $(BUILD)/staticlibs
 PKGCONFIG   := $(BUILD)/pkgconfig
 LINKFLAGS   := -Xlinker --no-export-dynamic
 ifeq ($(CONFIG),release)
-LINKFLAGS   += --pkg-config-path $(CURDIR)/$(PKGCONFIG)
+# No $ORIGIN RUNPATH: the stage1 binaries are static PIE, which glibc refuses to start with one,
+# and rkt needs none (its only shared libraries are glibc's, libz and libgcc_s).
+LINKFLAGS   += --pkg-config-path $(CURDIR)/$(PKGCONFIG) --disable-local-rpath
 endif
 SWIFTFLAGS  := -c $(CONFIG) $(STATIC) --scratch-path $(SCRATCH) $(LINKFLAGS)
 PRODUCTS    := $(SCRATCH)/$(CONFIG)
