@@ -8,9 +8,14 @@ import RktOS
 /// (statically linked, ~7 MiB) binary and libc, and the data pages it read. Recent kernels map
 /// a file fault's whole fault-around block (whole large folios), so a handful of touched pages
 /// kept hundreds of KiB each. `release()` hands all of it back and marks the mappings random
-/// access (`MADV_RANDOM`: no fault-around). Callers run it right before they block, so only the
-/// code of the return path comes back while the pod idles (docs/stage1.md "Memory").
+/// access (`MADV_RANDOM`: no fault-around). Callers run it right before they block, once the pod
+/// has settled, so only the code of the return path comes back while the pod idles
+/// (docs/stage1.md "Memory").
 public enum IdleMemory {
+    /// How long a pod must have run before the first release: a pod that exits sooner (a batch
+    /// job, `rkt run` of a short command) never pays for it on its way out.
+    public static let settleMillis = 300
+
     /// Mapping ranges, in memory that outlives `release()`: the last step (dropping the code)
     /// must not free anything, or the allocator's and the Swift runtime's code would fault back
     /// in. Processes have a few dozen file mappings; more than `capacity` are left alone.

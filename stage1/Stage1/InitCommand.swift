@@ -259,16 +259,21 @@ public enum InitCommand {
     /// Waits for pod-init, forwarding SIGTERM/SIGINT/SIGHUP, and returns its status.
     /// From here on init only waits: for pod-init's exit (SIGCHLD stays pending while blocked, so
     /// none is missed between `waitpid` and the wait) and for signals to forward. Memory is handed
-    /// back right before the first wait blocks (docs/stage1.md "Memory").
+    /// back once the pod has settled, right before init blocks for good (docs/stage1.md "Memory").
     static func supervise(_ pid: pid_t) -> Int32 {
-        var releaseBeforeBlocking = true
+        var releaseBeforeBlocking = false
+        var settleTimeout: Int? = IdleMemory.settleMillis
         while true {
             var status: Int32 = 0
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid { return Spawn.exitStatus(status) }
             if r < 0 && errno != EINTR { return ExitCode.failure }
-            let sig = Signals.wait(timeoutMillis: nil) { IdleMemory.release(ifDue: &releaseBeforeBlocking) }
-            guard let sig else { continue }
+            let sig = Signals.wait(timeoutMillis: settleTimeout) { IdleMemory.release(ifDue: &releaseBeforeBlocking) }
+            guard let sig else {
+                // Settled (or EINTR): release before the next, unbounded wait.
+                if settleTimeout != nil { settleTimeout = nil; releaseBeforeBlocking = true }
+                continue
+            }
             if sig != SIGCHLD { kill(pid, sig == SIGINT ? SIGTERM : sig) }
         }
     }

@@ -64,9 +64,10 @@ public final class Supervisor {
         try? FileSystem.symlink(target: "ready", at: "/" + Stage1Path.supervisorStatus)
         // Every app started: from here on pod-init only waits and copies I/O. Memory is handed
         // back right before poll blocks, so that only the code of the last few steps is resident
-        // while the pod idles; after activity, again once the pod has been quiet for a while.
-        var releaseBeforeBlocking = true
-        var activeSinceRelease = false
+        // while the pod idles: first once the pod has settled (a short-lived pod exits before,
+        // without paying for it), then after any activity once the pod has been quiet again.
+        var releaseBeforeBlocking = false
+        var quietTimeout: Int? = IdleMemory.settleMillis
         while !running.isEmpty {
             reap()
             if running.isEmpty { break }
@@ -79,14 +80,14 @@ public final class Supervisor {
                     killDeadline = nil
                     continue
                 }
-            } else if activeSinceRelease {
-                timeout = Supervisor.quietMillis
+            } else {
+                timeout = quietTimeout
             }
             let woke = io.wait(timeoutMillis: timeout) { IdleMemory.release(ifDue: &releaseBeforeBlocking) }
             if woke.timedOut {
-                if activeSinceRelease && killDeadline == nil { releaseBeforeBlocking = true; activeSinceRelease = false }
-            } else {
-                activeSinceRelease = true
+                if quietTimeout != nil && killDeadline == nil { releaseBeforeBlocking = true; quietTimeout = nil }
+            } else if quietTimeout != IdleMemory.settleMillis {
+                quietTimeout = Supervisor.quietMillis
             }
             if woke.signals.contains(where: { $0 != SIGCHLD }) {
                 // stop/Ctrl-C: ask every app to exit, then force it.
