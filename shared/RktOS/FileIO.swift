@@ -144,8 +144,9 @@ public enum FileIO {
     }
 }
 
-extension String {
-    /// Drops leading and trailing ASCII whitespace (no Foundation).
+extension StringProtocol {
+    /// Drops leading and trailing ASCII whitespace. Foundation's `trimmingCharacters(in:)` goes
+    /// through NSString and CharacterSet, whose first use costs stage0 about 0.3 ms.
     public func trimmingSpaces() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
         guard let first = firstIndex(where: { !isSpace($0) }),

@@ -132,6 +132,23 @@ public enum FileSystem {
         if Glibc.symlink(target, path) != 0 { throw RktError.errno("symlink", path) }
     }
 
+    /// realpath(3): absolute, with every symlink, `.` and `..` resolved; nil when `path` does
+    /// not exist (or cannot be resolved).
+    public static func realPath(_ path: String) -> String? {
+        guard let resolved = Glibc.realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// `path` made absolute against the working directory and cleaned lexically (Go's
+    /// `filepath.Abs`); no symlink is resolved.
+    public static func absolutePath(_ path: String) -> String {
+        if path.hasPrefix("/") { return PathUtil.clean(path) }
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buf, buf.count) != nil else { return PathUtil.clean(path) }
+        return PathUtil.join(String(cString: buf), path)
+    }
+
     public static func readlink(_ path: String) throws -> String {
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = Glibc.readlink(path, &buf, buf.count - 1)

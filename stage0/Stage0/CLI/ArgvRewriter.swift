@@ -55,7 +55,7 @@ public enum ArgvRewriter {
             if tok.hasPrefix("-") && tok.count > 1 {
                 let name = tok.split(separator: "=", maxSplits: 1).first.map(String.init) ?? tok
                 moved.append(tok)
-                if valueFlags.contains(name) && !tok.contains("=") && i + 1 < args.count {
+                if valueFlags.contains(name) && tok.firstIndex(of: "=") == nil && i + 1 < args.count {
                     moved.append(args[i + 1])
                     i += 1
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import RktOS
 import RktJSON
 
 /// `rkt image list` (rkt: rkt/image_list.go): fields, sorting, tabbed or JSON output.
@@ -34,7 +35,7 @@ public struct ImageListing: Sendable {
     /// rkt's OptionList: comma list, each value must be one of `allowed`.
     public static func parseFields(_ s: String, allowed: [Field], flag: String) throws -> [Field] {
         try s.split(separator: ",").map { raw in
-            let word = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            let word = raw.trimmingSpaces().lowercased()
             guard let f = Field(rawValue: word), allowed.contains(f) else {
                 let valid = allowed.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
                 throw RktError("invalid argument \"\(s)\" for \"--\(flag)\" flag", causes: ["unknown option \"\(word)\"; allowed: \(valid)"])

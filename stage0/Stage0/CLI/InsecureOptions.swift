@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import RktOS
 
 /// The `--insecure-options` set (rkt: rkt/rkt.go `insecureOptions`). Parsed from rkt's comma list;
 /// `ondisk` is accepted for compatibility and has no effect, as in rkt 1.30.
@@ -31,7 +32,7 @@ public struct InsecureOptions: OptionSet, Sendable, Hashable {
     public init(parsing list: String) throws {
         var set: InsecureOptions = []
         for raw in list.split(separator: ",", omittingEmptySubsequences: false) {
-            let word = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            let word = raw.trimmingSpaces().lowercased()
             guard let match = Self.names.first(where: { $0.0 == word }) else {
                 let valid = Self.names.map(\.0).joined(separator: ", ")
                 throw RktError("unknown insecure option \"\(word)\"; valid options are: \(valid)")

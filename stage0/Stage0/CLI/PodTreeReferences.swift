@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import RktOS
 import RktJSON
 
 /// What `rkt image gc` must keep, read straight from the pod directories (rkt: rkt/image_gc.go
@@ -47,7 +48,7 @@ public enum PodTreeReferences {
 
     static func readID(_ path: String) -> String? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let id = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let id = String(decoding: data, as: UTF8.self).trimmingSpaces()
         return id.isEmpty ? nil : id
     }
 
@@ -72,7 +73,7 @@ public final class PrepareLock {
     public init(dataDir: String, exclusive: Bool) throws {
         let dir = "\(dataDir)/locks"
         do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try FileSystem.mkdirAll(dir, mode: 0o755)
         } catch {
             throw RktError("cannot create lock directory \(dir)", cause: error)
         }

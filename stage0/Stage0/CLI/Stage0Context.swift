@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import RktOS
 
 /// Everything a subcommand needs from the global flags, resolved once: the data directory,
 /// the merged configuration and the insecure options (rkt: rkt/rkt.go `globalFlags`, `getDataDir`).
@@ -75,17 +76,14 @@ public struct Stage0Context: Sendable {
         FileHandle.standardError.write(Data(s.utf8))
     }
 
+    // realpath(3) and getcwd, not Foundation's URL and NSString: every rkt command starts here,
+    // and their first use costs about 0.5 ms.
     static func resolveSymlinks(_ path: String) -> String {
         // A missing directory is fine: it is created on first use (rkt ignores ENOENT here).
-        guard FileManager.default.fileExists(atPath: path) else { return path }
-        return URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        FileSystem.realPath(path) ?? path
     }
 
-    static func absolute(_ path: String) -> String {
-        if path.hasPrefix("/") { return (path as NSString).standardizingPath }
-        let cwd = FileManager.default.currentDirectoryPath
-        return ((cwd as NSString).appendingPathComponent(path) as NSString).standardizingPath
-    }
+    static func absolute(_ path: String) -> String { FileSystem.absolutePath(path) }
 
     // MARK: Well-known paths under the data directory (rkt-architecture.md §2.1)
 

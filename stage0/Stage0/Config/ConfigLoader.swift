@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import RktOS
 
 /// Reads and merges configuration directories (rkt: rkt/config/config.go `GetConfigFrom`).
 ///
@@ -49,12 +50,11 @@ public enum ConfigLoader {
 
     /// Regular `*.json` files directly inside `dir`, sorted; subdirectories and symlinks are skipped.
     static func jsonFiles(in dir: String) throws -> [String] {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else { return [] }
-        guard isDir.boolValue else { throw RktError("cannot read config directory \(dir)", causes: ["not a directory"]) }
+        guard let st = try? FileSystem.statIfExists(dir) else { return [] }
+        guard st.isDirectory else { throw RktError("cannot read config directory \(dir)", causes: ["not a directory"]) }
         let names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: dir)
+            names = try FileSystem.listDirectory(dir)
         } catch {
             throw RktError("cannot read config directory \(dir)", cause: error)
         }

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import RktCommon
+import RktOS
 import RktJSON
 
 /// A Docker registry v2 client (distribution spec; appc-docker-cni.md §7.2 with its "Do:" notes):
@@ -312,7 +313,7 @@ struct AuthChallenge: Equatable {
         while !s.isEmpty {
             s = s.drop { $0 == " " || $0 == "," }
             guard let eq = s.firstIndex(of: "=") else { break }
-            let key = s[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
+            let key = s[..<eq].trimmingSpaces().lowercased()
             s = s[s.index(after: eq)...]
             var value = ""
             if s.first == "\"" {
@@ -324,7 +325,7 @@ struct AuthChallenge: Equatable {
                 s = s.dropFirst()
             } else {
                 let end = s.firstIndex(of: ",") ?? s.endIndex
-                value = String(s[..<end]).trimmingCharacters(in: .whitespaces)
+                value = String(s[..<end]).trimmingSpaces()
                 s = s[end...]
             }
             params[key] = value

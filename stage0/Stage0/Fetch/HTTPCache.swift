@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import RktOS
 
 /// A `remote` row of the image store: which key a URL was downloaded to, with its cache data.
 /// Mirrors the store's row so the fetch decisions below stay pure and testable.
@@ -80,7 +81,7 @@ public enum HTTPCache {
         guard let header = cacheControl else { return 0 }
         var maxAge = 0
         for raw in header.split(separator: ",") {
-            let part = raw.trimmingCharacters(in: .whitespaces)
+            let part = raw.trimmingSpaces()
             var attr = part
             var value = ""
             if let eq = part.firstIndex(of: "=") {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import RktCommon
+import RktOS
 import RktJSON
 
 /// Reading what a pod has on disk: manifest, file times, exit codes, network info
@@ -96,22 +97,21 @@ extension Pod {
 
     static func childrenOf(_ ppid: Int32) -> [Int32] {
         if let s = try? String(contentsOfFile: "/proc/\(ppid)/task/\(ppid)/children", encoding: .utf8) {
-            return s.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            return s.split(separator: " ").compactMap { Int32($0.trimmingSpaces()) }
         }
         return []
     }
 
     static func readInt(_ path: String) -> Int? {
         guard let s = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return Int(s.trimmingCharacters(in: .whitespacesAndNewlines))
+        return Int(s.trimmingSpaces())
     }
 
     // MARK: - Stage1 rootfs, exit codes, networks
 
     /// The stage1 tree-store ID recorded at prepare time.
     public func stage1TreeStoreID() -> String? {
-        (try? String(contentsOfFile: file(PodFile.stage1TreeStoreID), encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        (try? FileIO.readString(file(PodFile.stage1TreeStoreID)))?.trimmingSpaces()
     }
 
     public var usesOverlay: Bool { access(file(PodFile.overlayPrepared), F_OK) == 0 }

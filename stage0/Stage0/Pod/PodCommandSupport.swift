@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import RktCommon
+import RktOS
 
 /// Small pieces the pod subcommands (list, status, stop, rm, gc, cat-manifest, enter) share.
 public enum PodCommandSupport {
@@ -16,7 +17,7 @@ public enum PodCommandSupport {
         guard let bytes = Pod.readBytes(path) else {
             throw RktError("unable to read UUID from file \(path)", causes: [RktError.strerror(errno)])
         }
-        let s = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let s = String(decoding: bytes, as: UTF8.self).trimmingSpaces()
         guard !s.isEmpty else { throw RktError("unable to read UUID from file \(path)", causes: ["UUID cannot be empty"]) }
         return s
     }

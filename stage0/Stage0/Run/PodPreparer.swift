@@ -147,16 +147,10 @@ public final class PodPreparer {
 
     /// The image's manifest, checked for an os/arch valid on this host.
     func imageManifest(_ key: String) throws -> (ImageManifest, [UInt8]) {
-        let bytes: [UInt8]
-        let im: ImageManifest
-        do {
-            bytes = try store.manifestBytes(key: key)
-            im = try decodeJSON(ImageManifest.self, from: bytes)
-        } catch {
-            throw RktError("cannot read image manifest of \(key)", cause: error)
-        }
-        try PodManifestBuilder.checkOSArch(im)
-        return (im, bytes)
+        // Errors read "cannot read manifest of image <key>: <cause>".
+        let m = try store.manifest(key: key)
+        try PodManifestBuilder.checkOSArch(m.image)
+        return (m.image, m.bytes)
     }
 
     static func hostEnvironment() -> [KeyValue] {

@@ -15,8 +15,8 @@ public enum OverlaySupport {
     /// nil when pods under `dataDir` can use overlayfs, else the reason rkt prints in
     /// `disabling overlay support: "<reason>"`.
     public static func unsupportedReason(dataDir: String) -> String? {
-        let fs = (try? String(contentsOfFile: "/proc/filesystems", encoding: .utf8)) ?? ""
-        guard fs.contains("nodev\toverlay\n") else { return "overlay entry not present in /proc/filesystems" }
+        let fs = (try? FileIO.readString("/proc/filesystems")) ?? ""
+        guard fs.split(separator: "\n").contains("nodev\toverlay") else { return "overlay entry not present in /proc/filesystems" }
         var fsType: Int64 = 0
         guard rkt_statfs_type(dataDir, &fsType) == 0 else { return "cannot statfs \(dataDir): \(RktError.strerror(errno))" }
         switch Int(fsType) {
@@ -39,8 +39,13 @@ public enum OverlaySupport {
     /// because the kernel splits on them.
     public static func options(lower: String, upper: String, work: String) -> String {
         func esc(_ p: String) -> String {
-            p.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ":", with: "\\:")
-                .replacingOccurrences(of: ",", with: "\\,")
+            var out = ""
+            out.reserveCapacity(p.utf8.count)
+            for c in p {
+                if c == "\\" || c == ":" || c == "," { out.append("\\") }
+                out.append(c)
+            }
+            return out
         }
         return "lowerdir=\(esc(lower)),upperdir=\(esc(upper)),workdir=\(esc(work))"
     }

@@ -91,7 +91,7 @@ public struct Stage1Handoff {
 
     func privateUsers() -> String? {
         guard let s = try? FileIO.readString(pod.file(PodFile.privateUsersPrepared)) else { return nil }
-        let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
+        let t = s.trimmingSpaces()
         return t.isEmpty ? nil : t
     }
 
@@ -105,26 +105,33 @@ public struct Stage1Handoff {
         let s1Rootfs = "\(dir)/\(PodFile.stage1Rootfs)"
         try FileSystem.mkdirAll("\(dir)/\(PodFile.overlay)", mode: 0o755)
         _ = chmod("\(dir)/\(PodFile.overlay)", 0o755)  // drop an inherited setgid bit, as rkt does
-        try OverlaySupport.mount(
-            lower: "\(tree)/\(s1ID)/rootfs", upper: "\(dir)/overlay/\(s1ID)/upper",
-            work: "\(dir)/overlay/\(s1ID)/work", target: s1Rootfs)
-        // Touch rkt/status so it is copied up: readers find exit codes in the upper dir.
-        let status = "\(s1Rootfs)/\(Stage1Path.status)"
-        try FileSystem.mkdirAll(status, mode: 0o755)
-        _ = utimes(status, nil)
+        var treeIDs: [String] = []
         for app in apps {
             let idPath = "\(dir)/\(PodFile.appsInfo)/\(app)/treeStoreID"
-            let treeID: String
             do {
-                treeID = try FileIO.readString(idPath).trimmingCharacters(in: .whitespacesAndNewlines)
+                treeIDs.append(try FileIO.readString(idPath).trimmingSpaces())
             } catch {
                 throw RktError("cannot read tree store id of app \(app)", cause: error)
             }
+        }
+        // What stage0 adds to the stage1 rootfs goes straight into the upper directory, before the
+        // mount: written through the overlay, each parent (rkt, opt, opt/stage2) would first be
+        // copied up, a temporary inode and a rename in the work directory each. rkt/status must
+        // be in the upper dir anyway: readers find the apps' exit codes there.
+        let s1Upper = "\(dir)/overlay/\(s1ID)/upper"
+        try FileSystem.mkdirAll("\(s1Upper)/\(Stage1Path.status)", mode: 0o755)
+        for app in apps {
+            try FileSystem.mkdirAll("\(s1Upper)/\(Stage1Path.appRootfs(app))", mode: 0o755)
+            try FileSystem.copyRegularFile(
+                from: "\(dir)/\(PodFile.appsInfo)/\(app)/manifest", to: "\(s1Upper)/\(Stage1Path.appManifest(app))")
+        }
+        try OverlaySupport.mount(
+            lower: "\(tree)/\(s1ID)/rootfs", upper: s1Upper,
+            work: "\(dir)/overlay/\(s1ID)/work", target: s1Rootfs)
+        for (app, treeID) in zip(apps, treeIDs) {
             try OverlaySupport.mount(
                 lower: "\(tree)/\(treeID)/rootfs", upper: "\(dir)/overlay/\(treeID)/upper/\(app)",
                 work: "\(dir)/overlay/\(treeID)/work/\(app)", target: "\(s1Rootfs)/\(Stage1Path.appRootfs(app))")
-            try FileSystem.copyRegularFile(
-                from: "\(dir)/\(PodFile.appsInfo)/\(app)/manifest", to: "\(s1Rootfs)/\(Stage1Path.appManifest(app))")
         }
     }
 

@@ -26,8 +26,8 @@ public struct Stage1Selection {
     }
 
     public static func executableDir() -> String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return (exe as NSString).deletingLastPathComponent
+        let exe = (try? FileSystem.readlink("/proc/self/exe")) ?? CommandLine.arguments[0]
+        return PathUtil.dirname(exe)
     }
 
     public func resolve(_ choice: Stage1Choice?) throws -> String {
@@ -94,13 +94,14 @@ public struct Stage1Selection {
     }
 
     func isTrusted(_ path: String) -> Bool {
-        (path as NSString).deletingLastPathComponent == (rktDir as NSString).standardizingPath
+        PathUtil.dirname(path) == absolute(rktDir)
     }
 
+    /// Absolute, symlinks resolved when the file exists (NSString's `standardizingPath` did the
+    /// same, at a Foundation start-up cost on every run).
     func absolute(_ p: String) -> String {
-        if p.hasPrefix("/") { return (p as NSString).standardizingPath }
-        let cwd = FileManager.default.currentDirectoryPath
-        return ((cwd as NSString).appendingPathComponent(p) as NSString).standardizingPath
+        let abs = FileSystem.absolutePath(p)
+        return FileSystem.realPath(abs) ?? abs
     }
 
     func fromConfig() throws -> String {

@@ -84,9 +84,14 @@ extension ImageStore {
     }
 
     func storeManifest(key: String) throws -> StoreManifest {
-        do { return try StoreManifest(bytes: manifestBytes(key: key)) } catch {
+        if let m = manifests[key] { return m }
+        let bytes = try manifestBytes(key: key)
+        let m: StoreManifest
+        do { m = try StoreManifest(bytes: bytes) } catch {
             throw RktError("cannot read manifest of image \(key)", cause: error)
         }
+        manifests[key] = m
+        return m
     }
 
     /// Finds an image by name and labels (rkt: GetACI): every requested label must match; with
@@ -160,6 +165,7 @@ extension ImageStore {
     public func remove(key: String) throws {
         let lock = try FileLock.keyFile(imageLockPath(key: key), .exclusive)
         defer { _ = lock }
+        manifests[key] = nil
         try db.transaction {
             try db.run("DELETE FROM aciinfo WHERE blobkey = ?", [.text(key)])
             try db.run("DELETE FROM labels WHERE blobkey = ?", [.text(key)])

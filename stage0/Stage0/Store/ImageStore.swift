@@ -33,6 +33,10 @@ public final class ImageStore {
     public let casDir: String
     let db: StoreDB
     private let casLock: FileLock
+    /// Manifests decoded by this process, by key: a run reads the app's manifest to fetch its
+    /// dependencies, to build the pod manifest and to render it (an image's manifest never
+    /// changes under its key).
+    var manifests: [String: StoreManifest] = [:]
 
     /// Directory modes from rkt's data-dir contract: group `rkt` may fetch and list.
     static let groupDirs = ["db", "imagelocks", "imageManifest", "blob", "tmp"]

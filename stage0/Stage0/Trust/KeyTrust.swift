@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import RktOS
 
 /// Adding keys to the local keystore, shared by `rkt trust` and fetch-time key discovery
 /// (rkt: rkt/pubkey/pubkey.go). Keys come from files, `https://` URLs (`http://` only when
@@ -85,7 +86,7 @@ public struct KeyTrust {
         while true {
             write("Are you sure you want to trust this key (yes/no)?")
             guard let line = readLine() else { throw RktError("cannot read answer from standard input", causes: ["end of input"]) }
-            switch line.trimmingCharacters(in: .whitespacesAndNewlines) {
+            switch line.trimmingSpaces() {
             case "yes": return true
             case "no": return false
             default: write("Please enter 'yes' or 'no'")
