@@ -23,6 +23,10 @@ struct NetworkTests {
         #expect(info.contains(#""ip4":{"ip":"\#(server.ip)/24","gateway":"172.16.28.1","routes":[{"dst":"0.0.0.0/0"}]}"#), "\(info)")
         let before = server.footprint()
         #expect(!before.links.isEmpty && before.netns && !before.leases.isEmpty, "\(before)")
+        // The default network's masquerade is stage1's (IPMasq), not the ptp plugin's.
+        #expect(before.rules.contains { $0.contains("RKT-MASQ-") && $0.contains("MASQUERADE") }
+                && before.rules.contains { $0.contains("POSTROUTING") && $0.contains("-s \(server.ip)/32") }
+                && !before.rules.contains { $0.contains("CNI-") }, "\(before.rules)")
         // The host reaches the pod by its address.
         #expect(NetTest.httpGet(server.ip, 80) == "rkt-\(server.uuid)\n")
 
@@ -47,6 +51,9 @@ struct NetworkTests {
         let (gc, after) = server.stopAndCollect(env, before: before)
         #expect(gc.exit == 0, "\(gc)")
         #expect(after.isEmpty, "\(after)")
+        // The (empty) chain is gone too: its declaration does not name the pod.
+        let chain = before.rules.lazy.compactMap { $0.firstMatch(of: /-j (RKT-MASQ-[0-9a-f]+)/).map { String($0.1) } }.first
+        #expect(chain != nil && !((try? NetTest.iptablesSave()) ?? chain!).contains(chain!), "\(String(describing: chain))")
     }
 
     @Test("--port forwards NAME:HOSTPORT on every local address, including 127.0.0.1, and NAME:HOSTIP:HOSTPORT only on HOSTIP; rkt stop removes them")

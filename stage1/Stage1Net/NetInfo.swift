@@ -18,10 +18,13 @@ public struct NetInfo: Codable, Sendable, Equatable {
     /// --format=json` carries what the plugin reported; absent when it reported nothing.
     public var ip4: IP4?
     public var dns: CNIResult.DNS?
-    /// Extra fields of ours (rkt ignores unknown keys): the host-side link and the masquerade flag,
-    /// so teardown and port forwarding need no re-parsing.
+    /// Extra fields of ours (rkt ignores unknown keys): the host-side link, the masquerade flag
+    /// and chain, so teardown and port forwarding need no re-parsing.
     public var hostInterface: String?
     public var ipMasq: Bool?
+    /// The masquerade chain stage1 set up itself instead of the plugin (`IPMasq`); nil when the
+    /// plugin did it, or nothing was masqueraded.
+    public var masqChain: String?
 
     public struct IP4: Codable, Sendable, Equatable {
         public var ip: String

@@ -58,13 +58,21 @@ public struct PodNetworking {
                 infos.append(NetInfo(
                     netName: conf.name, netConf: copy, pluginPath: try findPlugin(conf.type), ifName: ifName,
                     ip: "", args: args, mask: "", hostIP: "", hostInterface: nil, ipMasq: conf.ipMasq))
+                // stage1 masquerades for ptp and bridge itself (IPMasq); their plugin is told not to.
+                let selfMasq = IPMasq.handles(conf)
+                if selfMasq { infos[index].masqChain = IPMasq.chain(network: conf.name, podUUID: podUUID) }
+                let pluginConf = selfMasq ? IPMasq.pluginConf(conf) : conf
                 try NetInfo.save(infos, podDir: podDir)
-                let result = try cni.run(.add, conf: conf, netnsPath: netnsPath, ifName: ifName, args: args)
+                let result = try cni.run(.add, conf: pluginConf, netnsPath: netnsPath, ifName: ifName, args: args)
                 try FileIO.writeFile(Self.resultPath(confCopy: copy), result.raw.serialized(pretty: false), mode: 0o644)
+                if let chain = infos[index].masqChain {
+                    try IPMasq.setup(chain: chain, comment: IPMasq.comment(network: conf.name, podUUID: podUUID),
+                                     addresses: IPMasq.addresses(result.raw))
+                }
                 // CHECK right after ADD catches a plugin that reported success but left the pod's
                 // interface or lease incomplete; the catch below then DELs everything.
                 if conf.supportsCheck {
-                    _ = try cni.run(.check, conf: conf, netnsPath: netnsPath, ifName: ifName, args: args, prevResult: result.raw)
+                    _ = try cni.run(.check, conf: pluginConf, netnsPath: netnsPath, ifName: ifName, args: args, prevResult: result.raw)
                 }
                 if dns == nil && !result.dns.isEmpty { dns = result.dns }
                 infos[index].ip = result.ip ?? ""
@@ -112,8 +120,12 @@ public struct PodNetworking {
                 let copy = podDir + "/" + PodFile.netDir + "/" + PathUtil.basename(info.netConf)
                 let conf = try NetConf.load(path: copy)
                 let prev = (try? FileIO.readFile(Self.resultPath(confCopy: copy))).flatMap { try? parseJSON($0) }
-                _ = try cni.run(.del, conf: conf, netnsPath: netnsPath, ifName: info.ifName, args: info.args,
-                                prevResult: prev, quiet: true)
+                if let chain = info.masqChain, let prev {
+                    warnings += IPMasq.teardown(chain: chain, comment: IPMasq.comment(network: conf.name, podUUID: podUUID),
+                                                addresses: IPMasq.addresses(prev))
+                }
+                _ = try cni.run(.del, conf: info.masqChain != nil ? IPMasq.pluginConf(conf) : conf, netnsPath: netnsPath,
+                                ifName: info.ifName, args: info.args, prevResult: prev, quiet: true)
             } catch {
                 warnings.append("failed to teardown network \(info.netName): \(error)")
             }
