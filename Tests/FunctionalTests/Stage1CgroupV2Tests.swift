@@ -20,7 +20,7 @@ struct Stage1CgroupV2Tests {
 
     /// Where the host mounts the cgroup2 hierarchy (`/sys/fs/cgroup/unified` on a hybrid host).
     static func hostUnified() -> String? {
-        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let text = readProcFile("/proc/self/mountinfo") ?? ""
         for line in text.split(separator: "\n") {
             let halves = line.components(separatedBy: " - ")
             let left = halves[0].split(separator: " ")

@@ -73,7 +73,7 @@ struct Stage1PodInitTests {
     /// Resident KiB of a process's executable file mappings (its binary, libc, and in debug
     /// builds the Swift runtime libraries), from smaps.
     static func codeResidentKiB(_ pid: pid_t) -> Int? {
-        guard let smaps = try? String(contentsOfFile: "/proc/\(pid)/smaps", encoding: .utf8) else { return nil }
+        guard let smaps = readProcFile("/proc/\(pid)/smaps") else { return nil }
         var total = 0
         var inCode = false
         for line in smaps.split(separator: "\n") {
@@ -96,7 +96,7 @@ struct Stage1PodInitTests {
         // Output ("ready") is activity for pod-init; 5 s later it hands its memory back again.
         let (p, _) = try Self.start(env, [img, "--exec=/bin/sh", "--", "-c", "echo ready; sleep 9; echo second; exit 3"])
         Thread.sleep(forTimeInterval: 7)
-        let children = (try? String(contentsOfFile: "/proc/\(p.pid)/task/\(p.pid)/children", encoding: .utf8)) ?? ""
+        let children = readProcFile("/proc/\(p.pid)/task/\(p.pid)/children") ?? ""
         let podInit = children.split(separator: " ").compactMap { pid_t($0) }.first
         let initCode = Self.codeResidentKiB(p.pid)
         let podInitCode = podInit.flatMap(Self.codeResidentKiB)
