@@ -11,6 +11,38 @@ struct PathTests {
         #expect(PathUtil.clean("") == ".")
     }
 
+    /// The splitting algorithm `clean` falls back to, as it was before its already-clean fast path.
+    static func referenceClean(_ path: String) -> String {
+        if path.isEmpty { return "." }
+        let absolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for comp in path.split(separator: "/", omittingEmptySubsequences: true) {
+            switch comp {
+            case ".": continue
+            case "..":
+                if let last = parts.last, last != ".." { parts.removeLast() } else if !absolute { parts.append(comp) }
+            default: parts.append(comp)
+            }
+        }
+        let body = parts.joined(separator: "/")
+        if absolute { return "/" + body }
+        return body.isEmpty ? "." : body
+    }
+
+    @Test("clean's fast path agrees with the full algorithm on every path of up to 7 of a, ., /")
+    func cleanFastPath() {
+        var paths = [""]
+        var frontier = [""]
+        for _ in 0..<7 {
+            frontier = frontier.flatMap { p in ["a", ".", "/"].map { p + $0 } }
+            paths += frontier
+        }
+        var mismatches: [String] = []
+        for p in paths where PathUtil.clean(p) != Self.referenceClean(p) { mismatches.append(p) }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
+        #expect(paths.count == 3280)
+    }
+
     @Test("join, dirname, basename and isWithin follow Go's filepath")
     func joinSplit() {
         #expect(PathUtil.join("/pod", "stage1/rootfs", "", "/opt") == "/pod/stage1/rootfs/opt")

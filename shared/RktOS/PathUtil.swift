@@ -2,6 +2,7 @@
 public enum PathUtil {
     /// `filepath.Clean`: collapses `//`, `.` and `..` (clamped at `/` for absolute paths).
     public static func clean(_ path: String) -> String {
+        if isClean(path) { return path }
         if path.isEmpty { return "." }
         let absolute = path.hasPrefix("/")
         var parts: [Substring] = []
@@ -20,6 +21,32 @@ public enum PathUtil {
         let body = parts.joined(separator: "/")
         if absolute { return "/" + body }
         return body.isEmpty ? "." : body
+    }
+
+    /// Whether `clean` would return `path` unchanged: no empty, `.` or `..` element and no
+    /// trailing slash. Most paths are, and one pass over the bytes is much cheaper than splitting
+    /// (init and pod-init join thousands of paths).
+    static func isClean(_ path: String) -> Bool {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        var first = true
+        var length = 0
+        var onlyDots = true
+        for c in path.utf8 {
+            if c == slash {
+                // An element ends here: it must not be empty (`//`) or `.`/`..` (a leading `/`
+                // ends no element).
+                if !first && (length == 0 || (onlyDots && length <= 2)) { return false }
+                length = 0
+                onlyDots = true
+            } else {
+                length += 1
+                if c != dot { onlyDots = false }
+            }
+            first = false
+        }
+        if first { return false }  // ""
+        if length == 0 { return path == "/" }  // a trailing slash
+        return !(onlyDots && length <= 2)
     }
 
     /// Joins with `/` and cleans, like `filepath.Join` (empty elements are skipped).
