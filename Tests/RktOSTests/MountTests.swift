@@ -49,10 +49,13 @@ struct MountTests {
         #expect(MountInfo.shadowed(Array(m.prefix(3))).isEmpty)
     }
 
-    @Test("a recursive read-only bind skips submounts shadowed in the source and makes the rest read-only")
-    func readOnlyBindWithShadowedSubmount() throws {
+    @Test("a recursive read-only bind makes every reachable submount read-only, with mount_setattr and with the per-mount fallback",
+          arguments: [true, false])
+    func readOnlyBindWithShadowedSubmount(_ setattr: Bool) throws {
         let t = try TempDir()
         defer { t.cleanup() }
+        Mounts.useMountSetattr = setattr
+        defer { Mounts.useMountSetattr = true }
         let r = try inPrivateMountNamespace { () throws -> (Bool, Bool) in
             try FileSystem.mkdirAll(t.sub("src"))
             try FileSystem.mkdirAll(t.sub("dst"))

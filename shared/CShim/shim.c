@@ -56,6 +56,18 @@ int rkt_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint
 #endif
 }
 
+int rkt_mount_setattr_rdonly_recursive(const char *path) {
+#ifdef SYS_mount_setattr
+    // struct mount_attr and the constants, spelled out: glibc 2.36's <sys/mount.h> clashes with
+    // <linux/mount.h>, and older headers lack both.
+    struct { uint64_t attr_set, attr_clr, propagation, userns_fd; } attr = {.attr_set = 0x00000001 /* MOUNT_ATTR_RDONLY */};
+    return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, 0x8000 /* AT_RECURSIVE */, &attr, sizeof(attr));
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 ssize_t rkt_getrandom(void *buf, size_t len, unsigned int flags) {
     return (ssize_t)syscall(SYS_getrandom, buf, len, flags);
 }

@@ -32,6 +32,9 @@ pid_t rkt_gettid(void);
 // Mount ID of path (statx STATX_MNT_ID); used to stop tree walks at mount points,
 // including bind mounts that share st_dev with their parent.
 int rkt_mount_id(int dirfd, const char *path, int at_flags, uint64_t *mnt_id);
+// mount_setattr(2) MOUNT_ATTR_RDONLY on the mount at path and every mount below it, in one call;
+// -1/ENOSYS on kernels older than 5.12.
+int rkt_mount_setattr_rdonly_recursive(const char *path);
 
 // Namespaces and other GNU-only calls Glibc's Swift module hides.
 int rkt_unshare(int flags);
