@@ -100,10 +100,12 @@ struct Stage1PodInitTests {
         let podInit = children.split(separator: " ").compactMap { pid_t($0) }.first
         let initCode = Self.codeResidentKiB(p.pid)
         let podInitCode = podInit.flatMap(Self.codeResidentKiB)
-        // Without the release both hold about 2 MiB of code here (debug build: 1.9 and 2.0 MiB);
-        // after it, the few folios their wait loops return through (0.6 and 1.0 MiB).
-        #expect(initCode != nil && initCode! < 1400, "init code RSS \(String(describing: initCode)) KiB")
-        #expect(podInitCode != nil && podInitCode! < 1400, "pod-init code RSS \(String(describing: podInitCode)) KiB")
+        // Without the release both hold about 10 MiB of code here (debug build: rkt-stage1 and the
+        // Swift runtime's shared libraries, measured over the whole of smaps); after it, the few
+        // folios their wait loops return through: 0.7–1.4 MiB, whole 64 KiB folios, so the figure
+        // moves with what else ran. 3 MiB keeps clear of both.
+        #expect(initCode != nil && initCode! < 3000, "init code RSS \(String(describing: initCode)) KiB")
+        #expect(podInitCode != nil && podInitCode! < 3000, "pod-init code RSS \(String(describing: podInitCode)) KiB")
         let r = p.wait(timeout: 60)
         #expect(r.exit == 3, "\(r)")
         #expect(r.stdout.contains("ready") && r.stdout.contains("second"), "\(r)")

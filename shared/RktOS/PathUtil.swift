@@ -2,7 +2,11 @@
 public enum PathUtil {
     /// `filepath.Clean`: collapses `//`, `.` and `..` (clamped at `/` for absolute paths).
     public static func clean(_ path: String) -> String {
-        if isClean(path) { return path }
+        isClean(path) ? path : cleanBySplitting(path)
+    }
+
+    /// `clean` the long way: split into elements, drop `.`, resolve `..`, join.
+    static func cleanBySplitting(_ path: String) -> String {
         if path.isEmpty { return "." }
         let absolute = path.hasPrefix("/")
         var parts: [Substring] = []

@@ -270,7 +270,7 @@ public enum InitCommand {
             if r < 0 && errno != EINTR { return ExitCode.failure }
             let sig = Signals.wait(timeoutMillis: settleTimeout) { IdleMemory.release(ifDue: &releaseBeforeBlocking) }
             guard let sig else {
-                // Settled (or EINTR): release before the next, unbounded wait.
+                // Timed out: the pod has settled; release before the next, unbounded wait.
                 if settleTimeout != nil { settleTimeout = nil; releaseBeforeBlocking = true }
                 continue
             }

@@ -87,6 +87,8 @@ public final class Supervisor {
             if woke.timedOut {
                 if quietTimeout != nil && killDeadline == nil { releaseBeforeBlocking = true; quietTimeout = nil }
             } else if quietTimeout != IdleMemory.settleMillis {
+                // Activity after a release: release again once quiet. (Activity while settling
+                // keeps the short timeout.)
                 quietTimeout = Supervisor.quietMillis
             }
             if woke.signals.contains(where: { $0 != SIGCHLD }) {

@@ -118,12 +118,13 @@ public struct PodNetworking {
                 // net-info.json records the copy's path in the pod dir of the time (`pods/run/…`);
                 // gc tears down from `exited-garbage/…`, so look the copy up in today's pod dir.
                 let copy = podDir + "/" + PodFile.netDir + "/" + PathUtil.basename(info.netConf)
-                let conf = try NetConf.load(path: copy)
                 let prev = (try? FileIO.readFile(Self.resultPath(confCopy: copy))).flatMap { try? parseJSON($0) }
+                // First, and without the configuration: a lost copy must not leave the rules.
                 if let chain = info.masqChain, let prev {
-                    warnings += IPMasq.teardown(chain: chain, comment: IPMasq.comment(network: conf.name, podUUID: podUUID),
+                    warnings += IPMasq.teardown(chain: chain, comment: IPMasq.comment(network: info.netName, podUUID: podUUID),
                                                 addresses: IPMasq.addresses(prev))
                 }
+                let conf = try NetConf.load(path: copy)
                 _ = try cni.run(.del, conf: info.masqChain != nil ? IPMasq.pluginConf(conf) : conf, netnsPath: netnsPath,
                                 ifName: info.ifName, args: info.args, prevResult: prev, quiet: true)
             } catch {
