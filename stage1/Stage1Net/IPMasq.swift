@@ -124,12 +124,8 @@ enum IPMasq {
     }
 
     static func restore(_ family: Family, _ lines: [String], quiet: Bool) throws -> Int32 {
-        let dirs = ["/usr/sbin", "/sbin", "/usr/bin"]
-        guard let path = dirs.map({ $0 + "/" + family.restore }).first(where: { access($0, X_OK) == 0 }) else {
-            throw RktError("\(family.restore) not found (install the iptables package)")
-        }
         let input = Array((lines.joined(separator: "\n") + "\n").utf8)
-        return try PluginExec.run(path, argv: [family.restore, "-w", "--noflush"],
-                                  env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], input: input, quiet: quiet).status
+        return try PluginExec.run(try PluginExec.hostTool(family.restore), argv: [family.restore, "-w", "--noflush"],
+                                  env: [PluginExec.hostPath], input: input, quiet: quiet).status
     }
 }

@@ -175,11 +175,8 @@ public struct PodNetworking {
     static let portsMarker = ".port-forwards"
 
     private func iptables(_ args: [String], quiet: Bool = false) throws -> Int32 {
-        let candidates = ["/usr/sbin/iptables", "/sbin/iptables", "/usr/bin/iptables"]
-        guard let path = candidates.first(where: { access($0, X_OK) == 0 }) else {
-            throw RktError("iptables not found (install the iptables package)")
-        }
-        return try PluginExec.run(path, argv: ["iptables"] + args, env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], quiet: quiet).status
+        try PluginExec.run(try PluginExec.hostTool("iptables"), argv: ["iptables"] + args, env: [PluginExec.hostPath],
+                           quiet: quiet).status
     }
 }
 
