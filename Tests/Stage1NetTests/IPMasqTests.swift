@@ -10,9 +10,11 @@ import Testing
 /// functional network tests check the rules on a real host (present while a pod runs, gone after).
 @Suite("IP masquerade by stage1")
 struct IPMasqTests {
+    /// `text` loaded as a configuration file, from a directory of its own (tests run in parallel).
     func conf(_ text: String, file: String = "x.conf") throws -> NetConf {
-        let dir = "/tmp/rkt-ipmasq-test-\(getpid())"
-        mkdir(dir, 0o755)
+        var template = Array("/tmp/rkt-ipmasq-test.XXXXXX".utf8CString)
+        guard let p = mkdtemp(&template) else { throw RktError("mkdtemp failed") }
+        let dir = String(cString: p)
         defer { _ = unlink(dir + "/" + file); _ = rmdir(dir) }
         let fd = open(dir + "/" + file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }

@@ -149,6 +149,12 @@ public enum FileSystem {
         return PathUtil.join(String(cString: buf), path)
     }
 
+    /// `path` absolute with its symlinks resolved when it exists, else absolute and cleaned
+    /// lexically (Go's `filepath.EvalSymlinks`, falling back to `filepath.Abs`).
+    public static func canonicalPath(_ path: String) -> String {
+        realPath(path) ?? absolutePath(path)
+    }
+
     public static func readlink(_ path: String) throws -> String {
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = Glibc.readlink(path, &buf, buf.count - 1)

@@ -42,12 +42,12 @@ public enum Mounts {
         if r != 0 { throw RktError.errno("mount", target) }
     }
 
-    /// Bind-mounts `source` on `target`; `recursive` includes submounts (`rbind`). A read-only
-    /// bind needs a second remount, which this does (and for recursive binds, for every submount).
     /// Whether recursive read-only binds try mount_setattr first (a test turns it off to cover the
     /// fallback, which older kernels take).
     nonisolated(unsafe) public static var useMountSetattr = true
 
+    /// Bind-mounts `source` on `target`; `recursive` includes submounts (`rbind`). A read-only
+    /// bind needs a second remount, which this does (and for recursive binds, for every submount).
     public static func bind(_ source: String, _ target: String, recursive: Bool = false, readOnly: Bool = false) throws {
         var flags: MountFlags = .bind
         if recursive { flags.insert(.rec) }

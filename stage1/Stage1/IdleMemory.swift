@@ -5,7 +5,7 @@ import RktOS
 
 /// init and pod-init live as long as the pod but, once it runs, only wait: for signals, children
 /// and pod I/O. What their setup touched stays resident: the heap it freed, the code pages of the
-/// (statically linked, ~7 MiB) binary and libc, and the data pages it read. Recent kernels map
+/// (static PIE, glibc included, ~8 MiB) binary, and the data pages it read. Recent kernels map
 /// a file fault's whole fault-around block (whole large folios), so a handful of touched pages
 /// kept hundreds of KiB each. `release()` hands all of it back and marks the mappings random
 /// access (`MADV_RANDOM`: no fault-around). Callers run it right before they block, once the pod

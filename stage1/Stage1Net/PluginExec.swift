@@ -11,8 +11,6 @@ enum PluginExec {
         var stdout: [UInt8]
     }
 
-    /// CNI configurations are a few KiB, far below the 64 KiB pipe buffer, so stdin is written
-    /// completely before the child starts; larger input is refused rather than risking a deadlock.
     /// The host's `iptables`-family tool `name`, from the usual sbin and bin directories.
     static func hostTool(_ name: String) throws -> String {
         let dirs = ["/usr/sbin", "/sbin", "/usr/bin"]
@@ -25,6 +23,8 @@ enum PluginExec {
     /// The PATH given to host tools.
     static let hostPath = "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
+    /// CNI configurations are a few KiB, far below the 64 KiB pipe buffer, so stdin is written
+    /// completely before the child starts; larger input is refused rather than risking a deadlock.
     static func run(_ path: String, argv: [String], env: [String], input: [UInt8] = [], quiet: Bool = false) throws -> Output {
         guard input.count < 60_000 else { throw RktError("input for \(path) is too large (\(input.count) bytes)") }
         var stdinPipe: [Int32] = [-1, -1]

@@ -45,7 +45,10 @@ public struct Stage0Context: Sendable {
         var chosen = dir ?? ""
         if chosen.isEmpty { chosen = config.paths.dataDir }
         if chosen.isEmpty { chosen = Self.defaultDataDir }
-        self.dataDir = Self.absolute(Self.resolveSymlinks(chosen))
+        // A missing directory is fine: it is created on first use (rkt ignores ENOENT here).
+        // realpath(3) and getcwd, not Foundation's URL and NSString: every rkt command starts
+        // here, and their first use costs about 0.5 ms.
+        self.dataDir = FileSystem.canonicalPath(chosen)
     }
 
     /// Diagnostics that rkt prints only with `--debug`, on stderr, prefixed with the subcommand
@@ -75,15 +78,6 @@ public struct Stage0Context: Sendable {
     public static func writeStderr(_ s: String) {
         FileHandle.standardError.write(Data(s.utf8))
     }
-
-    // realpath(3) and getcwd, not Foundation's URL and NSString: every rkt command starts here,
-    // and their first use costs about 0.5 ms.
-    static func resolveSymlinks(_ path: String) -> String {
-        // A missing directory is fine: it is created on first use (rkt ignores ENOENT here).
-        FileSystem.realPath(path) ?? path
-    }
-
-    static func absolute(_ path: String) -> String { FileSystem.absolutePath(path) }
 
     // MARK: Well-known paths under the data directory (rkt-architecture.md §2.1)
 

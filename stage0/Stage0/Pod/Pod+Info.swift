@@ -96,14 +96,15 @@ extension Pod {
     }
 
     static func childrenOf(_ ppid: Int32) -> [Int32] {
-        if let s = try? String(contentsOfFile: "/proc/\(ppid)/task/\(ppid)/children", encoding: .utf8) {
+        // FileIO reads a /proc file whole; String(contentsOfFile:) stops after 4 KiB.
+        if let s = try? FileIO.readString("/proc/\(ppid)/task/\(ppid)/children") {
             return s.split(separator: " ").compactMap { Int32($0.trimmingSpaces()) }
         }
         return []
     }
 
     static func readInt(_ path: String) -> Int? {
-        guard let s = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        guard let s = try? FileIO.readString(path) else { return nil }
         return Int(s.trimmingSpaces())
     }
 

@@ -44,7 +44,7 @@ public struct Stage1Selection {
     func fromFlag(_ choice: Stage1Choice) throws -> String {
         switch choice {
         case .path(let p):
-            return try fromFile(absolute(p))
+            return try fromFile(FileSystem.canonicalPath(p))
         case .fromDir(let file):
             var dir = context.config.paths.stage1ImagesDir
             if dir.isEmpty { dir = rktDir }
@@ -94,14 +94,7 @@ public struct Stage1Selection {
     }
 
     func isTrusted(_ path: String) -> Bool {
-        PathUtil.dirname(path) == absolute(rktDir)
-    }
-
-    /// Absolute, symlinks resolved when the file exists (NSString's `standardizingPath` did the
-    /// same, at a Foundation start-up cost on every run).
-    func absolute(_ p: String) -> String {
-        let abs = FileSystem.absolutePath(p)
-        return FileSystem.realPath(abs) ?? abs
+        PathUtil.dirname(path) == FileSystem.canonicalPath(rktDir)
     }
 
     func fromConfig() throws -> String {
