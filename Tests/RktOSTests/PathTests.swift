@@ -29,6 +29,11 @@ struct PathTests {
     @Test("join, dirname, basename and isWithin follow Go's filepath")
     func joinSplit() {
         #expect(PathUtil.join("/pod", "stage1/rootfs", "", "/opt") == "/pod/stage1/rootfs/opt")
+        #expect(PathUtil.join("/pod/", "//etc/", "hosts") == "/pod/etc/hosts")
+        #expect(PathUtil.join("/", "/") == "/")
+        #expect(PathUtil.join("", "") == "")
+        #expect(PathUtil.join("a", "../..", "b") == "../b")
+        #expect(PathUtil.join("/a", "/") == "/a")
         #expect(PathUtil.dirname("/a/b/c") == "/a/b")
         #expect(PathUtil.dirname("/a") == "/")
         #expect(PathUtil.basename("/a/b/run") == "run")

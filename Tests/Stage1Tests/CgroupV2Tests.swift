@@ -1,7 +1,7 @@
 import CShim
 import Glibc
 import RktCommon
-import RktOS
+@testable import RktOS
 import RktTestSupport
 import Stage1
 import Testing
@@ -42,6 +42,36 @@ struct CgroupV2Tests {
         let v2 = CgroupHost.parse(mountinfo: "30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate")
         #expect(v2.unifiedRoot == "/sys/fs/cgroup" && v2.v1Mounts.isEmpty)
         #expect(v2.directories("a/b") == ["/sys/fs/cgroup/a/b"])
+    }
+
+    @Test("the usual layout is found with statfs and /proc/self/cgroup, anything else falls back to mountinfo")
+    func usualLayout() throws {
+        let dir = try FlyTempDir()
+        defer { dir.cleanup() }
+        let procCgroup = dir.sub("cgroup")
+        try FileIO.writeFile(procCgroup, "9:name=systemd:/\n4:memory:/x\n2:cpu,cpuacct:/\n0::/\n")
+        let cgroup1: Int64 = 0x27E0EB, cgroup2: Int64 = 0x6367_7270, tmpfs: Int64 = 0x0102_1994
+        let hybrid = ["/sys/fs/cgroup": tmpfs, "/sys/fs/cgroup/systemd": cgroup1, "/sys/fs/cgroup/memory": cgroup1,
+                      "/sys/fs/cgroup/cpu,cpuacct": cgroup1]
+        let h = try #require(CgroupHost.detectUsualLayout(procCgroup: procCgroup, fsType: { hybrid[$0] }))
+        #expect(h.unifiedRoot == nil)
+        #expect(h.v1Mounts == ["name=systemd": "/sys/fs/cgroup/systemd", "memory": "/sys/fs/cgroup/memory",
+                               "cpu": "/sys/fs/cgroup/cpu,cpuacct", "cpuacct": "/sys/fs/cgroup/cpu,cpuacct"])
+        // memory mounted somewhere else: not the usual layout.
+        var moved = hybrid
+        moved["/sys/fs/cgroup/memory"] = tmpfs
+        #expect(CgroupHost.detectUsualLayout(procCgroup: procCgroup, fsType: { moved[$0] }) == nil)
+        let v2 = CgroupHost.detectUsualLayout(procCgroup: "/nonexistent", fsType: { $0 == "/sys/fs/cgroup" ? cgroup2 : nil })
+        #expect(v2 == CgroupHost(unifiedRoot: "/sys/fs/cgroup", v1Mounts: [:]))
+        #expect(CgroupHost.detectUsualLayout(procCgroup: procCgroup, fsType: { _ in nil }) == nil)
+    }
+
+    @Test("on this host the usual-layout answer is the one mountinfo gives")
+    func usualLayoutMatchesMountinfo() throws {
+        guard let fast = CgroupHost.detectUsualLayout() else { return }  // an unusual host: mountinfo is used
+        let slow = CgroupHost.parse(mountinfo: try FileIO.readString("/proc/self/mountinfo"))
+        #expect(fast.unifiedRoot == slow.unifiedRoot)
+        for c in CgroupHost.v1Controllers { #expect(fast.v1Mounts[c] == slow.v1Mounts[c], "\(c)") }
     }
 
     @Test("limits on v2: controllers enabled down from the root, then memory.max, cpu.max and cpu.weight")

@@ -29,7 +29,11 @@ struct JSONValueDecoder: Decoder {
 }
 
 func mismatch(_ expected: String, _ found: JSONValue, _ path: [any CodingKey]) -> JSONError {
-    JSONError("expected \(expected), found \(found.typeName)", path: formatCodingPath(path))
+    mismatch(expected, found, formatCodingPath(path))
+}
+
+func mismatch(_ expected: String, _ found: JSONValue, _ path: String) -> JSONError {
+    JSONError("expected \(expected), found \(found.typeName)", path: path)
 }
 
 /// Converts one JSON value to a Swift value; shared by all three container kinds.
@@ -49,16 +53,20 @@ func unbox<T: Decodable>(_ v: JSONValue, as type: T.Type, path: @autoclosure () 
 }
 
 func unboxInteger<T: FixedWidthInteger>(_ v: JSONValue, _ type: T.Type, path: @autoclosure () -> [any CodingKey]) throws -> T {
+    try integer(v, type, path: formatCodingPath(path()))
+}
+
+func integer<T: FixedWidthInteger>(_ v: JSONValue, _ type: T.Type, path: @autoclosure () -> String) throws -> T {
     switch v {
     case .int(let i):
         guard let r = T(exactly: i) else {
-            throw JSONError("number \(i) does not fit in \(T.self)", path: formatCodingPath(path()))
+            throw JSONError("number \(i) does not fit in \(T.self)", path: path())
         }
         return r
     case .double(let d):
         // Integers above Int64.max arrive as doubles; accept them only when exact.
         if d.rounded() == d, let r = T(exactly: d) { return r }
-        throw JSONError("number \(JSONWriter.formatDouble(d)) is not a valid \(T.self)", path: formatCodingPath(path()))
+        throw JSONError("number \(JSONWriter.formatDouble(d)) is not a valid \(T.self)", path: path())
     default:
         throw mismatch("number", v, path())
     }

@@ -57,9 +57,16 @@ public enum PathUtil {
     public static func join(_ elements: String...) -> String { join(elements) }
 
     public static func join(_ elements: [String]) -> String {
-        let nonEmpty = elements.filter { !$0.isEmpty }
-        if nonEmpty.isEmpty { return "" }
-        return clean(nonEmpty.joined(separator: "/"))
+        // One `/` between elements, not `a/` + `/` + `/b`: `clean` then takes its one-scan path
+        // for the usual `join(root, "/etc/hosts")` instead of splitting (same result either way).
+        var out = ""
+        for e in elements where !e.isEmpty {
+            if out.isEmpty { out = e; continue }
+            if out.utf8.last != UInt8(ascii: "/") { out += "/" }
+            // String + String: appending a Substring goes through unspecialized generic code.
+            out += e.utf8.first == UInt8(ascii: "/") ? String(e.drop(while: { $0 == "/" })) : e
+        }
+        return out.isEmpty ? "" : clean(out)
     }
 
     /// Splits into (directory, last element); the directory keeps no trailing slash except `/`.

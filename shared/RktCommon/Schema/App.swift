@@ -35,46 +35,44 @@ public struct App: Codable, Sendable, Equatable {
         self.userLabels = userLabels
     }
 
-    enum CodingKeys: String, CodingKey {
-        case exec, eventHandlers, user, group, supplementaryGIDs, supplementaryGids, workingDirectory
-        case environment, mountPoints, ports, isolators, userAnnotations, userLabels
-    }
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        exec = try c.decodeIfPresent([String].self, forKey: .exec) ?? []
-        eventHandlers = try c.decodeIfPresent([EventHandler].self, forKey: .eventHandlers) ?? []
-        user = try c.decodeIfPresent(String.self, forKey: .user) ?? ""
-        group = try c.decodeIfPresent(String.self, forKey: .group) ?? ""
+    /// Decoded by hand, not through Codable containers (see `JSONObjectReader`).
+    init(json r: JSONObjectReader) throws {
+        exec = try r.strings("exec") ?? []
+        eventHandlers = try r.objects("eventHandlers", EventHandler.init(json:)) ?? []
+        user = try r.string("user") ?? ""
+        group = try r.string("group") ?? ""
         // The spec's example spells it `supplementaryGids`; the Go field is `supplementaryGIDs`.
-        supplementaryGIDs =
-            try c.decodeIfPresent([Int].self, forKey: .supplementaryGIDs)
-            ?? c.decodeIfPresent([Int].self, forKey: .supplementaryGids) ?? []
-        let wd = try c.decodeIfPresent(String.self, forKey: .workingDirectory)
+        supplementaryGIDs = try r.ints("supplementaryGIDs") ?? r.ints("supplementaryGids") ?? []
+        let wd = try r.string("workingDirectory")
         workingDirectory = wd?.isEmpty == true ? nil : wd
-        environment = try c.decodeIfPresent([EnvironmentVariable].self, forKey: .environment) ?? []
-        mountPoints = try c.decodeIfPresent([MountPoint].self, forKey: .mountPoints) ?? []
-        ports = try c.decodeIfPresent([Port].self, forKey: .ports) ?? []
-        isolators = try c.decodeIfPresent([Isolator].self, forKey: .isolators) ?? []
-        userAnnotations = try c.decodeIfPresent([String: String].self, forKey: .userAnnotations) ?? [:]
-        userLabels = try c.decodeIfPresent([String: String].self, forKey: .userLabels) ?? [:]
-        try checkSelf(at: SchemaPath.of(decoder))
+        environment = try r.objects("environment", EnvironmentVariable.init(json:)) ?? []
+        mountPoints = try r.objects("mountPoints", MountPoint.init(json:)) ?? []
+        ports = try r.objects("ports", Port.init(json:)) ?? []
+        isolators = try r.objects("isolators", Isolator.init(json:)) ?? []
+        userAnnotations = try r.stringMap("userAnnotations") ?? [:]
+        userLabels = try r.stringMap("userLabels") ?? [:]
+        try checkSelf(at: r.path)
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(exec, forKey: .exec)
-        if !eventHandlers.isEmpty { try c.encode(eventHandlers, forKey: .eventHandlers) }
-        try c.encode(user, forKey: .user)
-        try c.encode(group, forKey: .group)
-        if !supplementaryGIDs.isEmpty { try c.encode(supplementaryGIDs, forKey: .supplementaryGIDs) }
-        if let workingDirectory, !workingDirectory.isEmpty { try c.encode(workingDirectory, forKey: .workingDirectory) }
-        if !environment.isEmpty { try c.encode(environment, forKey: .environment) }
-        if !mountPoints.isEmpty { try c.encode(mountPoints, forKey: .mountPoints) }
-        if !ports.isEmpty { try c.encode(ports, forKey: .ports) }
-        if !isolators.isEmpty { try c.encode(isolators, forKey: .isolators) }
-        try encodeStringMap(userAnnotations, &c, forKey: .userAnnotations)
-        try encodeStringMap(userLabels, &c, forKey: .userLabels)
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
+
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["exec"] = .strings(exec)
+        if !eventHandlers.isEmpty { o["eventHandlers"] = .array(eventHandlers.map(\.json)) }
+        o["user"] = .string(user)
+        o["group"] = .string(group)
+        if !supplementaryGIDs.isEmpty { o["supplementaryGIDs"] = .ints(supplementaryGIDs) }
+        if let workingDirectory, !workingDirectory.isEmpty { o["workingDirectory"] = .string(workingDirectory) }
+        if !environment.isEmpty { o["environment"] = .array(environment.map(\.json)) }
+        if !mountPoints.isEmpty { o["mountPoints"] = .array(mountPoints.map(\.json)) }
+        if !ports.isEmpty { o["ports"] = .array(ports.map(\.json)) }
+        if !isolators.isEmpty { o["isolators"] = .array(isolators.map(\.json)) }
+        o.setStringMap("userAnnotations", userAnnotations)
+        o.setStringMap("userLabels", userLabels)
+        return .object(o)
     }
 
     /// Validates the app; `path` prefixes error messages (`app`, `apps[0].app`).
@@ -124,21 +122,13 @@ public struct App: Codable, Sendable, Equatable {
     public func env(_ name: String) -> String? { environment.first { $0.name == name }?.value }
 }
 
-public struct EnvironmentVariable: Codable, Sendable, Equatable, Hashable {
+public struct EnvironmentVariable: NameValuePair, Codable, Sendable, Equatable, Hashable {
     public var name: String
     public var value: String
 
     public init(name: String, value: String) {
         self.name = name
         self.value = value
-    }
-
-    enum CodingKeys: String, CodingKey { case name, value }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        value = try c.decodeIfPresent(String.self, forKey: .value) ?? ""
     }
 
     /// `^[A-Za-z_][A-Za-z_0-9.-]*$`
@@ -169,13 +159,16 @@ public struct EventHandler: Codable, Sendable, Equatable {
         self.exec = exec
     }
 
-    enum CodingKeys: String, CodingKey { case name, exec }
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        exec = try c.decodeIfPresent([String].self, forKey: .exec) ?? []
+    init(json r: JSONObjectReader) throws {
+        name = try r.string("name") ?? ""
+        exec = try r.strings("exec") ?? []
     }
+
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
+
+    public var json: JSONValue { ["name": .string(name), "exec": .strings(exec)] }
 
     func validate(at path: String) throws {
         switch name {
@@ -197,20 +190,22 @@ public struct MountPoint: Codable, Sendable, Equatable {
         self.readOnly = readOnly
     }
 
-    enum CodingKeys: String, CodingKey { case name, path, readOnly }
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        path = try c.decodeIfPresent(String.self, forKey: .path) ?? ""
-        readOnly = try c.decodeIfPresent(Bool.self, forKey: .readOnly) ?? false
+    init(json r: JSONObjectReader) throws {
+        name = try r.string("name") ?? ""
+        path = try r.string("path") ?? ""
+        readOnly = try r.bool("readOnly") ?? false
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(path, forKey: .path)
-        if readOnly { try c.encode(readOnly, forKey: .readOnly) }
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
+
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["name"] = .string(name)
+        o["path"] = .string(path)
+        if readOnly { o["readOnly"] = .bool(true) }
+        return .object(o)
     }
 
     func validate(at p: String) throws {
@@ -236,16 +231,23 @@ public struct Port: Codable, Sendable, Equatable {
         self.socketActivated = socketActivated
     }
 
-    enum CodingKeys: String, CodingKey { case name, `protocol`, port, count, socketActivated }
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        `protocol` = try c.decodeIfPresent(String.self, forKey: .protocol) ?? ""
-        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? 0
-        let n = try c.decodeIfPresent(Int.self, forKey: .count) ?? 0
+    init(json r: JSONObjectReader) throws {
+        name = try r.string("name") ?? ""
+        `protocol` = try r.string("protocol") ?? ""
+        port = try r.int("port") ?? 0
+        let n = try r.int("count") ?? 0
         count = n == 0 ? 1 : n  // the lib defaults 0 to 1
-        socketActivated = try c.decodeIfPresent(Bool.self, forKey: .socketActivated) ?? false
+        socketActivated = try r.bool("socketActivated") ?? false
+    }
+
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
+
+    /// What Codable's synthesized encoding wrote: every field.
+    public var json: JSONValue {
+        ["name": .string(name), "protocol": .string(`protocol`), "port": .int(Int64(port)), "count": .int(Int64(count)),
+         "socketActivated": .bool(socketActivated)]
     }
 
     func validate(at p: String) throws {

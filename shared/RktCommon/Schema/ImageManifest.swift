@@ -26,35 +26,36 @@ public struct ImageManifest: Codable, Sendable, Equatable {
         self.annotations = annotations
     }
 
-    enum CodingKeys: String, CodingKey {
-        case acKind, acVersion, name, labels, app, annotations, dependencies, pathWhitelist
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
+
+    /// Decoded by hand, not through Codable containers (see `JSONObjectReader`).
+    init(json r: JSONObjectReader) throws {
+        acKind = try r.string("acKind") ?? ""
+        acVersion = try r.string("acVersion") ?? ""
+        name = try r.string("name") ?? ""
+        labels = try r.objects("labels", Label.init(json:)) ?? []
+        app = try r.object("app", App.init(json:))
+        annotations = try r.objects("annotations", Annotation.init(json:)) ?? []
+        dependencies = try r.objects("dependencies", Dependency.init(json:)) ?? []
+        pathWhitelist = try r.strings("pathWhitelist") ?? []
+        // Children (app) validated themselves while decoding.
+        try checkSelf(at: r.path)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        acKind = try c.decodeIfPresent(String.self, forKey: .acKind) ?? ""
-        acVersion = try c.decodeIfPresent(String.self, forKey: .acVersion) ?? ""
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        labels = try c.decodeIfPresent([Label].self, forKey: .labels) ?? []
-        app = try c.decodeIfPresent(App.self, forKey: .app)
-        annotations = try c.decodeIfPresent([Annotation].self, forKey: .annotations) ?? []
-        dependencies = try c.decodeIfPresent([Dependency].self, forKey: .dependencies) ?? []
-        pathWhitelist = try c.decodeIfPresent([String].self, forKey: .pathWhitelist) ?? []
-        // Children (app) validated themselves while decoding.
-        try checkSelf(at: SchemaPath.of(decoder))
-    }
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
 
     /// Go field order, `omitempty` on everything after `name`.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(acKind, forKey: .acKind)
-        try c.encode(acVersion, forKey: .acVersion)
-        try c.encode(name, forKey: .name)
-        if !labels.isEmpty { try c.encode(labels, forKey: .labels) }
-        try c.encodeIfPresent(app, forKey: .app)
-        if !annotations.isEmpty { try c.encode(annotations, forKey: .annotations) }
-        if !dependencies.isEmpty { try c.encode(dependencies, forKey: .dependencies) }
-        if !pathWhitelist.isEmpty { try c.encode(pathWhitelist, forKey: .pathWhitelist) }
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["acKind"] = .string(acKind)
+        o["acVersion"] = .string(acVersion)
+        o["name"] = .string(name)
+        if !labels.isEmpty { o["labels"] = .array(labels.map(\.json)) }
+        o.set("app", app?.json)
+        if !annotations.isEmpty { o["annotations"] = .array(annotations.map(\.json)) }
+        if !dependencies.isEmpty { o["dependencies"] = .array(dependencies.map(\.json)) }
+        if !pathWhitelist.isEmpty { o["pathWhitelist"] = .strings(pathWhitelist) }
+        return .object(o)
     }
 
     /// Validates the manifest and everything in it; errors name the field path.
@@ -97,22 +98,24 @@ public struct Dependency: Codable, Sendable, Equatable {
         self.size = size
     }
 
-    enum CodingKeys: String, CodingKey { case imageName, imageID, labels, size }
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        imageName = try c.decodeIfPresent(String.self, forKey: .imageName) ?? ""
-        imageID = try c.decodeIfPresent(String.self, forKey: .imageID)
-        labels = try c.decodeIfPresent([Label].self, forKey: .labels) ?? []
-        size = try c.decodeIfPresent(UInt64.self, forKey: .size)
+    init(json r: JSONObjectReader) throws {
+        imageName = try r.string("imageName") ?? ""
+        imageID = try r.string("imageID")
+        labels = try r.objects("labels", Label.init(json:)) ?? []
+        size = try r.uint64("size")
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(imageName, forKey: .imageName)
-        try c.encodeIfPresent(imageID, forKey: .imageID)
-        if !labels.isEmpty { try c.encode(labels, forKey: .labels) }
-        if let size, size != 0 { try c.encode(size, forKey: .size) }
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
+
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["imageName"] = .string(imageName)
+        o.set("imageID", imageID.map { .string($0) })
+        if !labels.isEmpty { o["labels"] = .array(labels.map(\.json)) }
+        if let size, size != 0 { o["size"] = .integer(size) }
+        return .object(o)
     }
 
     func validate(at path: String) throws {

@@ -11,23 +11,19 @@ public struct Isolator: Codable, Sendable, Equatable {
         self.value = value
     }
 
-    enum CodingKeys: String, CodingKey { case name, value }
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        value = try c.decodeIfPresent(JSONValue.self, forKey: .value) ?? .null
-        let path = SchemaPath.of(decoder)
-        try ACIdentifier.validate(name, path: SchemaPath.field(path, "name"))
+    init(json r: JSONObjectReader) throws {
+        name = try r.string("name") ?? ""
+        value = r.value("value") ?? .null
+        try ACIdentifier.validate(name, path: r.path("name"))
         // Known isolators must have a valid value wherever they appear.
-        _ = try IsolatorValue.parse(name: name, value: value, path: SchemaPath.field(path, "value"))
+        _ = try IsolatorValue.parse(name: name, value: value, path: r.path("value"))
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(value, forKey: .value)
-    }
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
+
+    public var json: JSONValue { ["name": .string(name), "value": value] }
 
     /// The typed view of this isolator; throws when the value does not fit the name.
     public func typed(path: String = "") throws -> IsolatorValue {

@@ -1,42 +1,42 @@
 import RktJSON
 
+/// `{name, value}` objects (labels, annotations, environment variables) read and write alike.
+/// Absent fields decode as empty strings, as in Go; validation then rejects a missing name.
+public protocol NameValuePair {
+    var name: String { get }
+    var value: String { get }
+    init(name: String, value: String)
+}
+
+extension NameValuePair {
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
+
+    init(json r: JSONObjectReader) throws { self.init(name: try r.string("name") ?? "", value: try r.string("value") ?? "") }
+
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
+
+    public var json: JSONValue { ["name": .string(name), "value": .string(value)] }
+}
+
 /// `{name, value}` image label. The name is an AC Identifier; `name` itself is reserved.
-public struct Label: Codable, Sendable, Equatable, Hashable {
+public struct Label: NameValuePair, Codable, Sendable, Equatable, Hashable {
     public var name: String
     public var value: String
 
     public init(name: String, value: String) {
         self.name = name
         self.value = value
-    }
-
-    enum CodingKeys: String, CodingKey { case name, value }
-
-    /// Absent fields decode as empty strings, as in Go; the name is then rejected by validation.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        value = try c.decodeIfPresent(String.self, forKey: .value) ?? ""
     }
 }
 
 /// `{name, value}` annotation (image, pod and runtime-app level).
-public struct Annotation: Codable, Sendable, Equatable, Hashable {
+public struct Annotation: NameValuePair, Codable, Sendable, Equatable, Hashable {
     public var name: String
     public var value: String
 
     public init(name: String, value: String) {
         self.name = name
         self.value = value
-    }
-
-    enum CodingKeys: String, CodingKey { case name, value }
-
-    /// Absent fields decode as empty strings, as in Go; the name is then rejected by validation.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        value = try c.decodeIfPresent(String.self, forKey: .value) ?? ""
     }
 }
 

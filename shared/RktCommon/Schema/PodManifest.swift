@@ -28,36 +28,37 @@ public struct PodManifest: Codable, Sendable, Equatable {
         self.userLabels = userLabels
     }
 
-    enum CodingKeys: String, CodingKey {
-        case acVersion, acKind, apps, volumes, isolators, annotations, ports, userAnnotations, userLabels
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
+
+    /// Decoded by hand, not through Codable containers (see `JSONObjectReader`).
+    init(json r: JSONObjectReader) throws {
+        acVersion = try r.string("acVersion") ?? ""
+        acKind = try r.string("acKind") ?? ""
+        apps = try r.objects("apps", RuntimeApp.init(json:)) ?? []
+        volumes = try r.objects("volumes", Volume.init(json:)) ?? []
+        isolators = try r.objects("isolators", Isolator.init(json:)) ?? []
+        annotations = try r.objects("annotations", Annotation.init(json:)) ?? []
+        ports = try r.objects("ports", ExposedPort.init(json:)) ?? []
+        userAnnotations = try r.stringMap("userAnnotations") ?? [:]
+        userLabels = try r.stringMap("userLabels") ?? [:]
+        try checkSelf(at: r.path)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        acVersion = try c.decodeIfPresent(String.self, forKey: .acVersion) ?? ""
-        acKind = try c.decodeIfPresent(String.self, forKey: .acKind) ?? ""
-        apps = try c.decodeIfPresent([RuntimeApp].self, forKey: .apps) ?? []
-        volumes = try c.decodeIfPresent([Volume].self, forKey: .volumes) ?? []
-        isolators = try c.decodeIfPresent([Isolator].self, forKey: .isolators) ?? []
-        annotations = try c.decodeIfPresent([Annotation].self, forKey: .annotations) ?? []
-        ports = try c.decodeIfPresent([ExposedPort].self, forKey: .ports) ?? []
-        userAnnotations = try c.decodeIfPresent([String: String].self, forKey: .userAnnotations) ?? [:]
-        userLabels = try c.decodeIfPresent([String: String].self, forKey: .userLabels) ?? [:]
-        try checkSelf(at: SchemaPath.of(decoder))
-    }
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
 
     /// Go field order; the lists are always present (rkt writes `[]`, never omits them).
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(acVersion, forKey: .acVersion)
-        try c.encode(acKind, forKey: .acKind)
-        try c.encode(apps, forKey: .apps)
-        try c.encode(volumes, forKey: .volumes)
-        try c.encode(isolators, forKey: .isolators)
-        try c.encode(annotations, forKey: .annotations)
-        try c.encode(ports, forKey: .ports)
-        try encodeStringMap(userAnnotations, &c, forKey: .userAnnotations)
-        try encodeStringMap(userLabels, &c, forKey: .userLabels)
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["acVersion"] = .string(acVersion)
+        o["acKind"] = .string(acKind)
+        o["apps"] = .array(apps.map(\.json))
+        o["volumes"] = .array(volumes.map(\.json))
+        o["isolators"] = .array(isolators.map(\.json))
+        o["annotations"] = .array(annotations.map(\.json))
+        o["ports"] = .array(ports.map(\.json))
+        o.setStringMap("userAnnotations", userAnnotations)
+        o.setStringMap("userLabels", userLabels)
+        return .object(o)
     }
 
     /// Validates the whole manifest; errors name the field path (`apps[1].name: …`).
@@ -108,27 +109,29 @@ public struct RuntimeApp: Codable, Sendable, Equatable {
         self.annotations = annotations
     }
 
-    enum CodingKeys: String, CodingKey { case name, image, app, readOnlyRootFS, mounts, annotations }
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        image = try c.decodeIfPresent(RuntimeImage.self, forKey: .image) ?? RuntimeImage(id: "")
-        app = try c.decodeIfPresent(App.self, forKey: .app)
-        readOnlyRootFS = try c.decodeIfPresent(Bool.self, forKey: .readOnlyRootFS)
-        mounts = try c.decodeIfPresent([Mount].self, forKey: .mounts) ?? []
-        annotations = try c.decodeIfPresent([Annotation].self, forKey: .annotations) ?? []
-        try checkSelf(at: SchemaPath.of(decoder))
+    init(json r: JSONObjectReader) throws {
+        name = try r.string("name") ?? ""
+        image = try r.object("image", RuntimeImage.init(json:)) ?? RuntimeImage(id: "")
+        app = try r.object("app", App.init(json:))
+        readOnlyRootFS = try r.bool("readOnlyRootFS")
+        mounts = try r.objects("mounts", Mount.init(json:)) ?? []
+        annotations = try r.objects("annotations", Annotation.init(json:)) ?? []
+        try checkSelf(at: r.path)
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(image, forKey: .image)
-        try c.encodeIfPresent(app, forKey: .app)
-        if readOnlyRootFS == true { try c.encode(true, forKey: .readOnlyRootFS) }
-        if !mounts.isEmpty { try c.encode(mounts, forKey: .mounts) }
-        if !annotations.isEmpty { try c.encode(annotations, forKey: .annotations) }
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
+
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["name"] = .string(name)
+        o["image"] = image.json
+        o.set("app", app?.json)
+        if readOnlyRootFS == true { o["readOnlyRootFS"] = .bool(true) }
+        if !mounts.isEmpty { o["mounts"] = .array(mounts.map(\.json)) }
+        if !annotations.isEmpty { o["annotations"] = .array(annotations.map(\.json)) }
+        return .object(o)
     }
 
     public func validate(at path: String) throws {
@@ -161,20 +164,22 @@ public struct RuntimeImage: Codable, Sendable, Equatable {
         self.labels = labels
     }
 
-    enum CodingKeys: String, CodingKey { case name, id, labels }
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name)
-        id = try c.decodeIfPresent(String.self, forKey: .id) ?? ""
-        labels = try c.decodeIfPresent([Label].self, forKey: .labels) ?? []
+    init(json r: JSONObjectReader) throws {
+        name = try r.string("name")
+        id = try r.string("id") ?? ""
+        labels = try r.objects("labels", Label.init(json:)) ?? []
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeIfPresent(name, forKey: .name)
-        try c.encode(id, forKey: .id)
-        if !labels.isEmpty { try c.encode(labels, forKey: .labels) }
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
+
+    public var json: JSONValue {
+        var o = JSONObject()
+        o.set("name", name.map { .string($0) })
+        o["id"] = .string(id)
+        if !labels.isEmpty { o["labels"] = .array(labels.map(\.json)) }
+        return .object(o)
     }
 
     func validate(at path: String) throws {
@@ -196,13 +201,23 @@ public struct Mount: Codable, Sendable, Equatable {
         self.appVolume = appVolume
     }
 
-    enum CodingKeys: String, CodingKey { case volume, path, appVolume }
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        volume = try c.decodeIfPresent(String.self, forKey: .volume) ?? ""
-        path = try c.decodeIfPresent(String.self, forKey: .path) ?? ""
-        appVolume = try c.decodeIfPresent(Volume.self, forKey: .appVolume)
+    init(json r: JSONObjectReader) throws {
+        volume = try r.string("volume") ?? ""
+        path = try r.string("path") ?? ""
+        appVolume = try r.object("appVolume", Volume.init(json:))
+    }
+
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
+
+    /// What Codable's synthesized encoding wrote: every field, `appVolume` when set.
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["volume"] = .string(volume)
+        o["path"] = .string(path)
+        o.set("appVolume", appVolume?.json)
+        return .object(o)
     }
 
     func validate(at p: String) throws {
@@ -226,15 +241,26 @@ public struct ExposedPort: Codable, Sendable, Equatable {
         self.podPort = podPort
     }
 
-    enum CodingKeys: String, CodingKey { case name, hostPort, hostIP, podPort }
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        hostPort = try c.decodeIfPresent(Int.self, forKey: .hostPort) ?? 0
-        let ip = try c.decodeIfPresent(String.self, forKey: .hostIP)
+    init(json r: JSONObjectReader) throws {
+        name = try r.string("name") ?? ""
+        hostPort = try r.int("hostPort") ?? 0
+        let ip = try r.string("hostIP")
         hostIP = ip?.isEmpty == true ? nil : ip
-        podPort = try c.decodeIfPresent(Port.self, forKey: .podPort)
+        podPort = try r.object("podPort", Port.init(json:))
+    }
+
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
+
+    /// What Codable's synthesized encoding wrote.
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["name"] = .string(name)
+        o["hostPort"] = .int(Int64(hostPort))
+        o.set("hostIP", hostIP.map { .string($0) })
+        o.set("podPort", podPort?.json)
+        return .object(o)
     }
 
     func validate(at p: String) throws {

@@ -5,8 +5,7 @@ public enum AppcVersion {
     public static let current = "0.8.11"
 }
 
-/// Helpers shared by every schema type: error construction with a field path, path joining,
-/// and the string-map coding Go uses for `userAnnotations`/`userLabels` (sorted keys).
+/// Helpers shared by every schema type: error construction with a field path and path joining.
 enum SchemaPath {
     static func field(_ base: String, _ name: String) -> String { base.isEmpty ? name : "\(base).\(name)" }
     static func index(_ base: String, _ i: Int) -> String { "\(base)[\(i)]" }
@@ -17,15 +16,6 @@ enum SchemaPath {
 /// A validation failure: `app.workingDirectory: must be an absolute path`.
 func schemaError(_ path: String, _ reason: String) -> RktError {
     RktError(path.isEmpty ? reason : "\(path): \(reason)")
-}
-
-/// Go encodes maps with sorted keys; Swift dictionaries have no order, so sort explicitly.
-func encodeStringMap<K: CodingKey>(_ map: [String: String], _ c: inout KeyedEncodingContainer<K>, forKey key: K) throws {
-    guard !map.isEmpty else { return }
-    var nested = c.nestedContainer(keyedBy: JSONKey.self, forKey: key)
-    for k in map.keys.sorted() {
-        try nested.encode(map[k] ?? "", forKey: JSONKey(k))
-    }
 }
 
 func isAbsolutePath(_ p: String) -> Bool { p.utf8.first == UInt8(ascii: "/") }

@@ -48,33 +48,35 @@ public struct Volume: Codable, Sendable, Equatable {
         if gid == nil { gid = 0 }
     }
 
-    enum CodingKeys: String, CodingKey { case name, kind, source, readOnly, recursive, mode, uid, gid }
+    public init(from decoder: any Decoder) throws { try self.init(json: JSONObjectReader(decoder)) }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? ""
-        let src = try c.decodeIfPresent(String.self, forKey: .source)
+    init(json r: JSONObjectReader) throws {
+        name = try r.string("name") ?? ""
+        kind = try r.string("kind") ?? ""
+        let src = try r.string("source")
         source = src?.isEmpty == true ? nil : src
-        readOnly = try c.decodeIfPresent(Bool.self, forKey: .readOnly)
-        recursive = try c.decodeIfPresent(Bool.self, forKey: .recursive)
-        mode = try c.decodeIfPresent(String.self, forKey: .mode)
-        uid = try c.decodeIfPresent(Int.self, forKey: .uid)
-        gid = try c.decodeIfPresent(Int.self, forKey: .gid)
+        readOnly = try r.bool("readOnly")
+        recursive = try r.bool("recursive")
+        mode = try r.string("mode")
+        uid = try r.int("uid")
+        gid = try r.int("gid")
         fillDefaults()
-        try validate(at: SchemaPath.of(decoder))
+        try validate(at: r.path)
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(kind, forKey: .kind)
-        if let source, !source.isEmpty { try c.encode(source, forKey: .source) }
-        try c.encodeIfPresent(readOnly, forKey: .readOnly)
-        try c.encodeIfPresent(recursive, forKey: .recursive)
-        try c.encodeIfPresent(mode, forKey: .mode)
-        try c.encodeIfPresent(uid, forKey: .uid)
-        try c.encodeIfPresent(gid, forKey: .gid)
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
+
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["name"] = .string(name)
+        o["kind"] = .string(kind)
+        if let source, !source.isEmpty { o["source"] = .string(source) }
+        o.set("readOnly", readOnly.map { .bool($0) })
+        o.set("recursive", recursive.map { .bool($0) })
+        o.set("mode", mode.map { .string($0) })
+        o.set("uid", uid.map { .int(Int64($0)) })
+        o.set("gid", gid.map { .int(Int64($0)) })
+        return .object(o)
     }
 
     /// The mode as a number (`"0755"` → 0o755); nil when absent or malformed.

@@ -26,22 +26,25 @@ public enum ArgvRewriter {
         public var leaf: String { path.last ?? "rkt" }
     }
 
+    // These short lists are arrays, not sets: the first Set<String> of a process costs a metadata
+    // instantiation and a conformance scan (~0.2 ms of every rkt start), a lookup here nothing.
+
     /// Global flags that take a value, so `--dir /x` moves as two tokens.
-    public static let valueFlags: Set<String> = [
+    public static let valueFlags: [String] = [
         "--dir", "--system-config", "--local-config", "--user-config", "--insecure-options",
         "--cpuprofile", "--memprofile",
     ]
     /// Go boolean flags (default false) written `--flag=true|false`: ArgumentParser flags take
     /// no value, so `=true` becomes `--flag` and `=false` is dropped. Declare them as `@Flag`.
-    public static let falseDefaultBoolFlags: Set<String> = [
+    public static let falseDefaultBoolFlags: [String] = [
         "--debug", "--trust-keys-from-https", "--full", "--no-legend", "--overwrite", "--rootfs-only",
         "--store-only", "--no-store",
     ]
     /// Go boolean flags that default to true: `=false` becomes `--no-flag`, `=true` is dropped.
     /// Declare them as `@Flag(inversion: .prefixedNo)` with a default of true.
-    public static let trueDefaultBoolFlags: Set<String> = ["--pretty-print"]
+    public static let trueDefaultBoolFlags: [String] = ["--pretty-print"]
     /// Hidden Go profiling flags: accepted and dropped.
-    static let droppedFlags: Set<String> = ["--cpuprofile", "--memprofile"]
+    static let droppedFlags: [String] = ["--cpuprofile", "--memprofile"]
 
     public static func rewrite(_ args: [String], root: Node) -> Result {
         var moved: [String] = []

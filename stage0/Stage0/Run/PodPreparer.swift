@@ -196,7 +196,7 @@ public final class PodPreparer {
         if !useOverlay { try TreeCopy.shiftOwners(s1Rootfs, by: shift) }
 
         try FileSystem.touch("\(dir)/\(PodFile.lock)", mode: 0o640)
-        let bytes = try encodeJSON(manifest)
+        let bytes = manifest.json.serialized()
         // Not fsynced here: `Pod.toPrepared` syncs the whole pod, and a pod run at once does
         // not outlive a crash.
         try FileIO.writeFileAtomic("\(dir)/\(PodFile.manifest)", bytes, mode: 0o640, durable: false)

@@ -28,14 +28,21 @@ public struct RunArgParser {
     struct Flag {
         let kind: Kind
         let scope: Scope
-        let commands: Set<Cmd>
+        let commands: Cmds
     }
-    enum Cmd: Hashable { case run, prepare, runPrepared }
+    /// The subcommands a flag belongs to. A bit set rather than `Set<…>`: the first use of a
+    /// generic set type costs rkt's start-up a metadata instantiation and a conformance scan.
+    struct Cmds: OptionSet {
+        let rawValue: UInt8
+        static let run = Cmds(rawValue: 1)
+        static let prepare = Cmds(rawValue: 2)
+        static let runPrepared = Cmds(rawValue: 4)
+    }
 
     public let command: RunCommandKind
     public init(command: RunCommandKind) { self.command = command }
 
-    private var cmd: Cmd {
+    private var cmd: Cmds {
         switch command {
         case .run: return .run
         case .prepare: return .prepare
@@ -43,13 +50,13 @@ public struct RunArgParser {
         }
     }
 
-    static let all: Set<Cmd> = [.run, .prepare, .runPrepared]
-    static let build: Set<Cmd> = [.run, .prepare]
-    static let runtime: Set<Cmd> = [.run, .runPrepared]
+    static let all: Cmds = [.run, .prepare, .runPrepared]
+    static let build: Cmds = [.run, .prepare]
+    static let runtime: Cmds = [.run, .runPrepared]
 
     static let flags: [String: Flag] = {
         var f: [String: Flag] = [:]
-        func add(_ names: [String], _ kind: Kind, _ scope: Scope, _ cmds: Set<Cmd>) {
+        func add(_ names: [String], _ kind: Kind, _ scope: Scope, _ cmds: Cmds) {
             for n in names { f[n] = Flag(kind: kind, scope: scope, commands: cmds) }
         }
         // Global (persistent) flags: cobra accepts them after the subcommand name too.

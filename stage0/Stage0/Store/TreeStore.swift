@@ -23,7 +23,13 @@ public final class TreeStore {
     }
 
     static func id(for keys: [String]) -> String {
-        let digest = SHA512.hash(data: Array(keys.joined(separator: ",").utf8))
+        // Bytes appended by hand: `joined(separator:)` instantiates generic metadata on first use.
+        var bytes: [UInt8] = []
+        for (i, key) in keys.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: key.utf8)
+        }
+        let digest = SHA512.hash(data: bytes)
         return "deps-sha512-" + StoreFS.hex(digest).prefix(64)
     }
 
