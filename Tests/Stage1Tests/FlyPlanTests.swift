@@ -28,7 +28,7 @@ struct FlyPlanTests {
         let plan = try FlyMountPlan.volumes(
             app: Self.app(mounts: [Mount(volume: "a", path: "/mnt/a"), Mount(volume: "b", path: "/b")]),
             imageApp: nil, volumes: vols, rootfs: Self.rootfs, podDir: "/pod",
-            hostMounts: ["/", "/srv", "/srv/x", "/srvother", "/srv/x/y"])
+            hostMounts: { ["/", "/srv", "/srv/x", "/srvother", "/srv/x/y"] })
         #expect(plan == [
             FlyMount("", "", "/srv", "none", [.rec, .shared]),
             FlyMount("/srv", Self.rootfs, "/mnt/a", "none", [.bind, .rec]),
@@ -39,11 +39,20 @@ struct FlyPlanTests {
         ])
     }
 
+    @Test("an app without mounts does not read the host's mount table")
+    func noMountsNoTable() throws {
+        var read = false
+        let plan = try FlyMountPlan.volumes(app: Self.app(), imageApp: nil, volumes: [], rootfs: Self.rootfs, podDir: "/pod",
+                                            hostMounts: { read = true; return ["/"] })
+        #expect(plan.isEmpty)
+        #expect(!read)
+    }
+
     @Test("image mount points supply paths and the read-only default; empty volumes live in sharedVolumes")
     func mountPoints() throws {
         let image = App(exec: ["/x"], user: "0", group: "0", mountPoints: [MountPoint(name: "e", path: "/data", readOnly: true)])
         let plan = try FlyMountPlan.volumes(app: Self.app(), imageApp: image, volumes: [Volume.empty("e", mode: "0700", uid: 5, gid: 6)],
-                                            rootfs: Self.rootfs, podDir: "/pod", hostMounts: [])
+                                            rootfs: Self.rootfs, podDir: "/pod", hostMounts: { [] })
         #expect(plan.map(\.relTarget) == ["/data", "/data"])
         #expect(plan[0].hostPath == "/pod/sharedVolumes/e")
         #expect(plan[1].flags.contains(.readOnly))
@@ -57,14 +66,14 @@ struct FlyPlanTests {
             do { _ = try body(); return nil } catch { return (error as? RktError)?.message }
         }
         #expect(err { try FlyMountPlan.volumes(app: Self.app(mounts: [Mount(volume: "a", path: "/a"), Mount(volume: "a", path: "/b")]),
-                                               imageApp: nil, volumes: [], rootfs: Self.rootfs, podDir: "/pod", hostMounts: []) }
+                                               imageApp: nil, volumes: [], rootfs: Self.rootfs, podDir: "/pod", hostMounts: { [] }) }
             == "duplicate mount given: \"a\"")
         #expect(err { try FlyMountPlan.volumes(app: Self.app(mounts: [Mount(volume: "a", path: "/a")],
                                                              mountPoints: [MountPoint(name: "a", path: "/other")]),
-                                               imageApp: nil, volumes: [], rootfs: Self.rootfs, podDir: "/pod", hostMounts: []) }
+                                               imageApp: nil, volumes: [], rootfs: Self.rootfs, podDir: "/pod", hostMounts: { [] }) }
             == "conflicting path information from mount and mountpoint \"a\"")
         #expect(err { try FlyMountPlan.volumes(app: Self.app(), imageApp: nil, volumes: [Volume.host("v", source: "/x")],
-                                               rootfs: Self.rootfs, podDir: "/pod", hostMounts: []) }
+                                               rootfs: Self.rootfs, podDir: "/pod", hostMounts: { [] }) }
             == "missing mount for volume \"v\"")
     }
 

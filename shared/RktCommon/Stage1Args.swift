@@ -64,10 +64,10 @@ public struct Stage1RunArgs: Sendable, Equatable {
     }
 
     /// Flags the fly stage1 does not declare; Go's flag package rejects them.
-    public static let flyUndeclared: Set<String> = ["private-users", "mutable", "ipc"]
+    public static let flyUndeclared = ["private-users", "mutable", "ipc"]
 
     /// The run entrypoint's flags, minus `undeclared`, with rkt's help texts and defaults.
-    public static func flagSet(undeclared: Set<String> = []) -> GoFlagSet {
+    public static func flagSet(undeclared: [String] = []) -> GoFlagSet {
         var fs = GoFlagSet("run")
         let bools: [(String, String)] = [
             ("debug", "Run in debug mode"), ("interactive", "The pod is interactive"),
@@ -89,7 +89,7 @@ public struct Stage1RunArgs: Sendable, Equatable {
 
     /// Parses a run entrypoint argv (without argv[0]). `undeclared` names flags this stage1 does
     /// not define (fly: `flyUndeclared`), which then fail like any unknown flag (exit 2).
-    public init(parsing args: [String], undeclared: Set<String> = []) throws {
+    public init(parsing args: [String], undeclared: [String] = []) throws {
         let declared = Stage1RunArgs.flagSet(undeclared: undeclared)
         // Only declared flags are defined, so undeclared ones fail exactly like Go's flag package.
         let f = try declared.parse(args)

@@ -92,11 +92,13 @@ public enum FlyMountPlan {
     }
 
     /// Volume mounts, merging the runtime app's mounts with the image's and app's mount points
-    /// (rkt: evaluateMounts). `hostMounts` are the host's mount points in mountinfo order.
+    /// (rkt: evaluateMounts). `hostMounts` gives the host's mount points in mountinfo order; it
+    /// is called only when the app has a mount at all, because reading mountinfo is most of fly's
+    /// own start-up (the kernel escapes the pod overlays' long options byte by byte).
     /// Bind mounts are non-recursive unless `recursive=true`; read-only ones get a remount, and
     /// with `recursive` one per submount of the source as well.
     public static func volumes(app: RuntimeApp, imageApp: App?, volumes: [Volume], rootfs: String,
-                               podDir: String, hostMounts: [String]) throws -> [FlyMount] {
+                               podDir: String, hostMounts readHostMounts: () throws -> [String]) throws -> [FlyMount] {
         var order: [String] = []
         var mounts: [String: Mount] = [:]
         var vols: [String: Volume] = [:]
@@ -134,6 +136,7 @@ public enum FlyMountPlan {
             }
         }
 
+        let hostMounts = order.isEmpty ? [] : try readHostMounts()
         let hostMountSet = Set(hostMounts)
         var out: [FlyMount] = []
         for name in order {

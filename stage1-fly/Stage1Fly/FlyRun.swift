@@ -54,10 +54,9 @@ public enum FlyRun {
         let env = envVars.map { "\($0.name)=\($0.value)" }
         let rootfs = pod.appRootfs(ra.name)
 
-        let hostMounts = try FlyFailure.wrap("can't evaluate mounts") { try MountInfo.read().map(\.mountPoint) }
         let volumeMounts = try FlyFailure.wrap("can't evaluate mounts") {
             try FlyMountPlan.volumes(app: ra, imageApp: pod.images[ra.name]?.app, volumes: pod.manifest.volumes,
-                                     rootfs: rootfs, podDir: podDir, hostMounts: hostMounts)
+                                     rootfs: rootfs, podDir: podDir, hostMounts: { try MountInfo.read().map(\.mountPoint) })
         }
         var mounts = FlyMountPlan.base(rootfs: rootfs) + volumeMounts
         mounts += FlyMountPlan.dns(args.dnsConfMode, rootfs: rootfs, stage1Rootfs: pod.stage1Rootfs)
