@@ -8,11 +8,13 @@ import Stage1Net
 /// `/init`, the run entrypoint (rkt-architecture.md §1.4, §3.2):
 ///
 ///   init (host namespaces, holds the pod lock)
-///     │ writes runtime-config, netns, subcgroup, cgroups + limits
+///     │ writes runtime-config, netns, subcgroup, the pod's and pod-init's cgroups
 ///     │ rkt_spawn(NEWPID|NEWNS|NEWUTS|NEWIPC [|NEWUSER], setns net, cgroup.procs, PDEATHSIG=KILL)
 ///     ▼
 ///   pod-init (pid 1 of the pod; plan on fd 3, RKT_STAGE1_PLAN_FD=3)
-///     │ writes pid, waits; SIGTERM/SIGINT are forwarded to pod-init
+///     │ init writes pid, creates the apps' cgroups and runs the CNI ADD while pod-init mounts,
+///     │ then writes "1" on the ready pipe (RKT_STAGE1_READY_FD) pod-init waits on before the
+///     │ apps' resolv.conf; then waits; SIGTERM/SIGINT are forwarded to pod-init
 ///     ▼
 ///   exit status of pod-init = exit status of `rkt run`
 public enum InitCommand {
@@ -20,8 +22,9 @@ public enum InitCommand {
     public static let manifestFDEnv = "RKT_STAGE1_MANIFEST_FD"
     /// `name=fd,…`: detached mounts of the host volumes (`--private-users` pods only).
     public static let volumeFDsEnv = "RKT_STAGE1_VOLUME_FDS"
-    /// Read end of the pipe init reports the pod's network on (contained networks only).
-    public static let netReadyFDEnv = "RKT_STAGE1_NET_READY_FD"
+    /// Read end of the pipe on which init reports that the apps' cgroups and the pod's network
+    /// are ready ("1"), or closes it when setting them up failed.
+    public static let readyFDEnv = "RKT_STAGE1_READY_FD"
 
     public static func main(_ args: [String]) -> Int32 {
         do {
@@ -80,9 +83,11 @@ public enum InitCommand {
         // does not own the pod's netns and could not configure it.
         if selection.isContained && rkt_spawn_link_up("lo") != 0 { throw RktError.errno("bring up lo") }
 
-        // cgroups: the pod, one per app with its limits, and pod-init's own.
+        // cgroups: the pod and pod-init's own now; one per app with its limits once pod-init is
+        // mounting (the limits are checked here, so a bad one fails before anything starts).
         let cg = CgroupHost.detect()
         let podCg = Cgroup.podPath(uuid: o.uuid)
+        let appLimits = try spec.apps.map { (name: $0.name, limits: try CgroupLimits.plan($0.app.isolators)) }
         var procsFDs: [Int32] = []
         var cgroupFD: Int32 = -1
         do {
@@ -92,10 +97,6 @@ public enum InitCommand {
             // subcgroup first: gc finds the cgroups through it even if creating them fails halfway.
             try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.subcgroup), podCg, durable: false)
             try cg.create(podInitCg)
-            for app in spec.apps {
-                let limits = try CgroupLimits.plan(app.app.isolators)
-                try CgroupLimits.apply(limits, host: cg, relative: podCg + "/" + app.name)
-            }
             procsFDs = try cg.openProcs(podInitCg)
             cgroupFD = cg.openDirectory(podInitCg)
         }
@@ -122,27 +123,28 @@ public enum InitCommand {
         let volumeFDs = o.privateUsers == nil ? [] : try cloneHostVolumes(spec.volumes)
         defer { for v in volumeFDs { FileIO.close(v.fd) } }
 
-        // The CNI ADD (tens of ms: plugin binaries, iptables) runs while pod-init sets the pod
-        // up; pod-init waits on this pipe before it needs the network's DNS, and never starts an
-        // app in an unconfigured network: "1" when it is ready, end of file when it failed.
-        // `--net=none` has no plugins to wait for.
+        // The apps' cgroups and the CNI ADD (tens of ms: plugin binaries, iptables) are done
+        // while pod-init sets the pod up; pod-init waits on this pipe before it needs the
+        // network's DNS, and never starts an app without its cgroup or in an unconfigured
+        // network: "1" when both are ready, end of file when either failed. `--net=none` and
+        // `--net=host` have no plugins to run.
         var cni: PodNetworking?
         if case .networks = selection { cni = network }
-        var netReady: [Int32] = [-1, -1]
-        if cni != nil, rkt_pipe_cloexec(&netReady) != 0 { throw RktError.errno("pipe", "network ready") }
-        defer { for fd in netReady where fd >= 0 { FileIO.close(fd) } }
+        var ready: [Int32] = [-1, -1]
+        if rkt_pipe_cloexec(&ready) != 0 { throw RktError.errno("pipe", "pod-init ready") }
+        defer { for fd in ready where fd >= 0 { FileIO.close(fd) } }
 
         var env = environment().filter {
             !$0.hasPrefix(planFDEnv + "=") && !$0.hasPrefix(manifestFDEnv + "=") && !$0.hasPrefix(volumeFDsEnv + "=")
-                && !$0.hasPrefix(Stage1Env.lockFD + "=") && !$0.hasPrefix(netReadyFDEnv + "=")
+                && !$0.hasPrefix(Stage1Env.lockFD + "=") && !$0.hasPrefix(readyFDEnv + "=")
         }
         env += ["\(planFDEnv)=3", "\(manifestFDEnv)=4"]
         if !volumeFDs.isEmpty {
             env.append(volumeFDsEnv + "=" + volumeFDs.enumerated().map { "\($0.element.name)=\(5 + $0.offset)" }.joined(separator: ","))
         }
-        if netReady[0] >= 0 { env.append("\(netReadyFDEnv)=\(5 + volumeFDs.count)") }
+        env.append("\(readyFDEnv)=\(5 + volumeFDs.count)")
         var req = SpawnRequest(path: "/proc/self/exe", argv: ["pod-init"], env: env)
-        req.fds = [0, 1, 2, pipeFDs[0], manifestFD] + volumeFDs.map(\.fd) + (netReady[0] >= 0 ? [netReady[0]] : [])
+        req.fds = [0, 1, 2, pipeFDs[0], manifestFD] + volumeFDs.map(\.fd) + [ready[0]]
         req.hostname = o.podHostname
         req.cgroupProcsFDs = procsFDs
         req.cgroupFD = cgroupFD
@@ -168,29 +170,30 @@ public enum InitCommand {
             throw RktError("cannot start pod init", cause: error)
         }
         try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.pid), String(pid), durable: false)
-        if let net = cni {
-            FileIO.close(netReady[0])
-            netReady[0] = -1
-            do {
+        FileIO.close(ready[0])
+        ready[0] = -1
+        do {
+            for app in appLimits { try CgroupLimits.apply(app.limits, host: cg, relative: podCg + "/" + app.name) }
+            if let net = cni {
                 // CNI plugins run in the host network namespace.
                 guard rkt_setns(hostNetns, Namespace.net.cloneFlag) == 0 else { throw RktError.errno("setns", "host network namespace") }
                 let ports = try ForwardedPort.resolve(try PodManifestFile.load(podDir: podDir))
                 if let state = try net.setup(selection, netnsPath: netnsPath, ports: ports) {
                     try writeResolvConf(state.dns, mode: o.resolvMode, podDir: podDir)
                 }
-                try FileIO.writeAll(fd: netReady[1], Array("1".utf8), what: "network ready")
-            } catch {
-                // pod-init reads end of file and exits without starting any app.
-                FileIO.close(netReady[1])
-                netReady[1] = -1
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                net.teardown()
-                throw error
             }
-            FileIO.close(netReady[1])
-            netReady[1] = -1
+            try FileIO.writeAll(fd: ready[1], Array("1".utf8), what: "pod-init ready")
+        } catch {
+            // pod-init reads end of file and exits without starting any app.
+            FileIO.close(ready[1])
+            ready[1] = -1
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            cni?.teardown()
+            throw error
         }
+        FileIO.close(ready[1])
+        ready[1] = -1
         let status = supervise(pid)
         // The pod is gone: release its addresses and forwards now rather than at gc time (rkt
         // left them to gc), from the host netns.

@@ -53,11 +53,12 @@ public enum PodInit {
         return bytes
     }
 
-    /// Blocks until init has set the pod's network up (it runs the CNI plugins while pod-init
-    /// mounts). When that failed, init reports why; pod-init exits without starting any app.
-    static func waitForNetwork() {
-        guard let v = getenv(InitCommand.netReadyFDEnv), let fd = Int32(String(cString: v)) else { return }
-        unsetenv(InitCommand.netReadyFDEnv)
+    /// Blocks until init has created the apps' cgroups and set the pod's network up (it does
+    /// both while pod-init mounts). When that failed, init reports why; pod-init exits without
+    /// starting any app.
+    static func waitForInit() {
+        guard let v = getenv(InitCommand.readyFDEnv), let fd = Int32(String(cString: v)) else { return }
+        unsetenv(InitCommand.readyFDEnv)
         var byte: UInt8 = 0
         var n = 0
         repeat { n = read(fd, &byte, 1) } while n < 0 && errno == EINTR
@@ -140,7 +141,7 @@ public enum PodInit {
             try MountExecutor.apply(Array(steps[..<cut]), rootfs: rootfs)
             staged.append((app, rootfs, Array(steps[cut...])))
         }
-        waitForNetwork()
+        waitForInit()
         let rktResolv = PathUtil.join(s1, Stage1Path.resolvConf)
         var resolvFile: String?
         switch o.resolvMode {
