@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import RktCommon
 import Testing
@@ -7,6 +8,29 @@ import Testing
 struct StoreIndexTests {
     func message(_ body: () throws -> Void) -> String {
         do { try body(); return "" } catch { return "\(error)" }
+    }
+
+    @Test("the index keeps a rollback journal, not a WAL; a WAL index from an earlier build converts")
+    func rollbackJournal() throws {
+        let dir = try StoreTest.tempDir("journal")
+        defer { StoreTest.cleanup(dir) }
+        let path = "\(dir)/rkt.sqlite"
+        var h: OpaquePointer?
+        #expect(sqlite3_open(path, &h) == SQLITE_OK)
+        #expect(sqlite3_exec(h, "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1)", nil, nil, nil) == SQLITE_OK)
+        var persist: Int32 = 1
+        _ = sqlite3_file_control(h, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
+        sqlite3_close(h)
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+
+        let db = try StoreDB(path: path)
+        #expect(try db.query("PRAGMA journal_mode", []) { $0.text(0) } == ["truncate"])
+        try db.transaction { try db.run("INSERT INTO t VALUES (2)", []) }
+        #expect(try db.query("SELECT count(*) FROM t", []) { $0.int(0) } == [2])
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        #expect(!FileManager.default.fileExists(atPath: path + "-shm"))
+        let journal = try FileManager.default.attributesOfItem(atPath: path + "-journal")
+        #expect((journal[.size] as? Int) == 0)
     }
 
     @Test("ID prefixes resolve as rkt's ResolveKey: too short, not found, ambiguous, unique")
