@@ -41,7 +41,9 @@ public enum InitCommand {
     static func run(_ o: RunOptions) throws -> Int32 {
         Signals.block()
         let podDir = try currentDirectory()
-        let spec = try PodSpec.load(podDir: podDir)
+        // Decoded once: the spec, and the forwarded ports for the CNI ADD below.
+        let manifest = try PodManifestFile.load(podDir: podDir)
+        let spec = try PodSpec.load(podDir: podDir, manifest: manifest)
         if spec.apps.isEmpty && !o.mutable { throw RktError("pod \(o.uuid) has no apps") }
         try FileIO.writeFileAtomic(PathUtil.join(podDir, PodFile.runtimeConfig), o.runtimeConfigJSON, durable: false)
 
@@ -177,7 +179,7 @@ public enum InitCommand {
             if let net = cni {
                 // CNI plugins run in the host network namespace.
                 guard rkt_setns(hostNetns, Namespace.net.cloneFlag) == 0 else { throw RktError.errno("setns", "host network namespace") }
-                let ports = try ForwardedPort.resolve(try PodManifestFile.load(podDir: podDir))
+                let ports = try ForwardedPort.resolve(manifest)
                 if let state = try net.setup(selection, netnsPath: netnsPath, ports: ports) {
                     try writeResolvConf(state.dns, mode: o.resolvMode, podDir: podDir)
                 }

@@ -27,12 +27,7 @@ public struct PodSpec: Sendable, Equatable {
     public var volumes: [Volume]
     public var annotations: [Annotation]
 
-    /// Reads `<podDir>/pod` and, for apps without an `app` section, their image manifests.
-    public static func load(podDir: String) throws -> PodSpec {
-        try load(podDir: podDir, manifest: try PodManifestFile.load(podDir: podDir))
-    }
-
-    /// As `load(podDir:)`, with the pod manifest's bytes already read (pod-init gets an fd).
+    /// The spec of the pod manifest's bytes (pod-init gets them on an fd); see the next one.
     public static func load(podDir: String, manifest bytes: [UInt8]) throws -> PodSpec {
         let manifest: PodManifest
         do { manifest = try decodeJSON(PodManifest.self, from: bytes) } catch {
@@ -41,6 +36,8 @@ public struct PodSpec: Sendable, Equatable {
         return try load(podDir: podDir, manifest: manifest)
     }
 
+    /// The spec of a decoded pod manifest: apps without an `app` section get their image
+    /// manifest's, read from under the stage1 rootfs.
     static func load(podDir: String, manifest: PodManifest) throws -> PodSpec {
         return try resolve(manifest) { app in
             let path = PathUtil.join(podDir, PodFile.stage1Rootfs, Stage1Path.appManifest(app))
