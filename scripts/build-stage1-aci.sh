@@ -59,6 +59,8 @@ printf '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdo
   >"$root/etc/hosts-fallback"
 
 if [ "$flavor" = swift ]; then
+  # The default seccomp filter, compiled now rather than at every app start (SeccompPrecompiled).
+  "$bin" seccomp-export "$root/usr/lib/rkt/seccomp"
   # CNI plugins and the two built-in networks (rkt: stage1/net-plugins, stage1/net).
   plugins=${CNI_PLUGIN_DIR:-/usr/lib/cni}
   mkdir -p "$root/usr/lib/rkt/plugins/net" "$root/etc/rkt/net.d"

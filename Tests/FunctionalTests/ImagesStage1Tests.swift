@@ -90,6 +90,27 @@ struct ImagesStage1Tests {
         }
     }
 
+    @Test("the full stage1 carries its default seccomp filter compiled, under a header naming what it was compiled from")
+    func precompiledSeccomp() throws {
+        try RktBuild.requireBinaries()
+        let files = try listing(RktBuild.stage1ACI).filter { $0.contains("rootfs/usr/lib/rkt/seccomp/") && $0.hasSuffix(".bpf") }
+        #expect(files.count == 1, "\(files)")
+        let out = try makeTempDir(prefix: "rkt-s1scmp")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try mustRun("/bin/tar", ["-xf", RktBuild.stage1ACI, "-C", out, "rootfs/usr/lib/rkt/seccomp"])
+        let dir = out + "/rootfs/usr/lib/rkt/seccomp"
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir)
+        let bytes = try #require(FileManager.default.contents(atPath: dir + "/" + (names.first ?? "")))
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 2, omittingEmptySubsequences: false)
+        #expect(lines.count == 3)
+        #expect(String(decoding: lines[0], as: UTF8.self).hasSuffix(" whitelist kill"))
+        let syscalls = String(decoding: lines[1], as: UTF8.self).split(separator: ",")
+        #expect(syscalls.contains("execve") && syscalls.contains("read") && !syscalls.contains("kcmp"))
+        #expect(syscalls == syscalls.sorted())
+        // The program: whole 8-byte instructions, at most BPF_MAXINSNS.
+        #expect(lines[2].count > 0 && lines[2].count % 8 == 0 && lines[2].count / 8 <= 4096)
+    }
+
     @Test("the full stage1 carries the CNI plugins and rkt's two default networks")
     func networking() throws {
         try RktBuild.requireBinaries()

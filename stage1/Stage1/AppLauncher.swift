@@ -17,8 +17,10 @@ public struct PlannedApp: Sendable {
 
 /// Turns a RuntimeApp into a `SpawnRequest` for pod-init (paths as seen after the pivot).
 public enum AppLauncher {
+    /// `seccompDir`: where the stage1 image keeps its precompiled filters (`SeccompPrecompiled`),
+    /// nil to compile every filter.
     public static func plan(app: RuntimeAppSpec, hostRootfs: String, podDir: String, options o: RunOptions,
-                            cgroupProcs: [Int32]) throws -> PlannedApp {
+                            cgroupProcs: [Int32], seccompDir: String? = nil) throws -> PlannedApp {
         guard let exec0 = app.app.exec.first else { throw RktError("app \(app.name) has an empty exec") }
         let env = AppEnvironment.build(app: app.name, env: app.app.environment)
         let creds = try AppEnvironment.credentials(
@@ -34,7 +36,7 @@ public enum AppLauncher {
         req.credentials = creds
         req.capabilities = CapabilityMasks(bounding: try security.capabilities.map(Capabilities.mask) ?? Capabilities.allMask)
         req.noNewPrivileges = security.noNewPrivileges
-        if let f = security.seccomp { req.seccompBPF = try SeccompCompiler.compile(f) }
+        if let f = security.seccomp { req.seccompBPF = try SeccompPrecompiled.program(f, dir: seccompDir) }
         req.cgroupProcsFDs = cgroupProcs
         req.oomScoreAdj = try CgroupLimits.plan(app.app.isolators).oomScoreAdj
         var planned = PlannedApp(name: app.name, request: req, env: env,

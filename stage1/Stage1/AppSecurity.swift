@@ -41,7 +41,7 @@ public struct AppSecurity: Sendable, Equatable {
         if sRetain.count + sRemove.count > 1 {
             throw RktError("only one seccomp isolator per app is allowed")
         }
-        var filter: SeccompFilter? = SeccompFilter(mode: .whitelist, syscalls: SeccompSets.defaultWhitelist)
+        var filter: SeccompFilter? = SeccompSets.defaultFilter
         if let iso = sRetain.first ?? sRemove.first {
             let names = try set(iso)
             let errnoValue = try iso.value["errno"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }

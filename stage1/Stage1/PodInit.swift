@@ -154,7 +154,9 @@ public enum PodInit {
             try MountExecutor.apply(MountPlan.resolvConfSteps(resolvFile) + rest, rootfs: rootfs)
             // cgroup.procs must be opened now: /sys/fs/cgroup is gone after the pivot.
             let procs = podCg.flatMap { try? cg.openProcs($0 + "/" + app.name) } ?? []
-            planned.append(try AppLauncher.plan(app: app, hostRootfs: rootfs, podDir: podDir, options: o, cgroupProcs: procs))
+            planned.append(try AppLauncher.plan(
+                app: app, hostRootfs: rootfs, podDir: podDir, options: o, cgroupProcs: procs,
+                seccompDir: PathUtil.join(s1, SeccompPrecompiled.directory)))
         }
         try pivot(s1)
         return isolateMountNamespaces(planned)

@@ -16,6 +16,10 @@ public enum SeccompSets {
         "unshare", "uselib", "userfaultfd", "ustat", "vhangup", "vm86", "vm86old", "vserver",
     ]
 
+    /// The filter of an app without seccomp isolators; the stage1 image carries it precompiled
+    /// (`SeccompExportCommand`).
+    public static let defaultFilter = SeccompFilter(mode: .whitelist, syscalls: defaultWhitelist)
+
     /// The default whitelist: what ordinary programs (shells, servers, language runtimes) use.
     public static let defaultWhitelist: [String] = [
         "_llseek", "_newselect", "accept", "accept4", "access", "alarm", "arch_prctl", "bind", "brk",

@@ -37,13 +37,7 @@ enum IPMasq {
     /// `RKT-MASQ-` and 16 hex digits of FNV-1a over network and pod: 25 characters, within
     /// iptables' 28.
     static func chain(network: String, podUUID: String) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in Array(network.utf8) + [0] + Array(podUUID.utf8) {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-        }
-        let hex = String(h, radix: 16)
-        return "RKT-MASQ-" + String(repeating: "0", count: 16 - hex.count) + hex
+        "RKT-MASQ-" + FNV1a.hex64(Array(network.utf8) + [0] + Array(podUUID.utf8))
     }
 
     /// The plugins' comment, so the rules read the same as theirs in `iptables-save`.

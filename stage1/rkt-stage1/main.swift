@@ -19,6 +19,7 @@ case "enter": status = EnterCommand.main(args)
 case "stop": status = StopCommand.main(args)
 case "gc": status = GCCommand.main(args)
 case "attach": status = AttachCommand.main(args)
+case "seccomp-export": status = SeccompExportCommand.main(args)  // build time, not an entrypoint
 default:
     Log.write("stage1: unknown entrypoint \(mode) (want init, enter, stop, gc or attach)")
     status = 2
