@@ -37,9 +37,10 @@ struct SeccompPrecompiledTests {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 3 && lines[2].isEmpty)
         let words = lines[0].split(separator: " ")
-        #expect(words.count == 6 && words[0] == "rkt-seccomp-bpf" && words[1] == "1", "\(lines[0])")
-        #expect(words[2].hasPrefix("libseccomp=2.") && words[3].hasPrefix("arch=") && UInt32(words[3].dropFirst(5)) != nil)
-        #expect(words[4] == "blacklist" && words[5] == "errno=\(EPERM)")
+        #expect(words.count == 7 && words[0] == "rkt-seccomp-bpf" && words[1] == "1", "\(lines[0])")
+        #expect(words[2].hasPrefix("libseccomp=2.") && words[3] == "optimize=2")
+        #expect(words[4].hasPrefix("arch=") && UInt32(words[4].dropFirst(5)) != nil)
+        #expect(words[5] == "blacklist" && words[6] == "errno=\(EPERM)")
         #expect(lines[1] == "kcmp,mount")
         // Order and duplicates do not matter; mode, action and names do.
         #expect(SeccompPrecompiled.fileName(a) == SeccompPrecompiled.fileName(SeccompFilter(mode: .blacklist, syscalls: ["kcmp", "mount"], errno: EPERM)))

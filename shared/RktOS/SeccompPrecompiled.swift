@@ -11,22 +11,23 @@ import RktCommon
 /// from, then the program. The header is compared whole, so a file from another libseccomp,
 /// architecture or syscall list is never loaded: the filter is compiled as before.
 ///
-///     rkt-seccomp-bpf 1 libseccomp=2.5.4 arch=3221225534 whitelist kill\n
+///     rkt-seccomp-bpf 1 libseccomp=2.5.4 optimize=2 arch=3221225534 whitelist kill\n
 ///     accept,accept4,…\n
 ///     <struct sock_filter[]>
 public enum SeccompPrecompiled {
     /// Where the stage1 image keeps them, relative to its rootfs.
     public static let directory = "usr/lib/rkt/seccomp"
 
-    /// The two header lines: format, libseccomp version, native architecture, mode, action, and
-    /// the syscall names (sorted, unique) exactly as the compiler would add them.
+    /// The two header lines: format, libseccomp version and optimisation level, native
+    /// architecture, mode, action, and the syscall names (sorted, unique) exactly as the compiler
+    /// would add them.
     public static func header(_ filter: SeccompFilter) -> [UInt8] {
         var v = "?"
         if let p = seccomp_version() { v = "\(p.pointee.major).\(p.pointee.minor).\(p.pointee.micro)" }
         let mode = filter.mode == .whitelist ? "whitelist" : "blacklist"
         let action = filter.errno.map { "errno=\($0)" } ?? "kill"
         let names = Set(filter.syscalls).sorted().joined(separator: ",")
-        return Array("rkt-seccomp-bpf 1 libseccomp=\(v) arch=\(seccomp_arch_native()) \(mode) \(action)\n\(names)\n".utf8)
+        return Array("rkt-seccomp-bpf 1 libseccomp=\(v) optimize=\(SeccompCompiler.optimizeLevel) arch=\(seccomp_arch_native()) \(mode) \(action)\n\(names)\n".utf8)
     }
 
     /// The file name for `filter`: FNV-1a of its header.
