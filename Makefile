@@ -34,8 +34,7 @@ STATICLIBS  := $(BUILD)/staticlibs
 PKGCONFIG   := $(BUILD)/pkgconfig
 LINKFLAGS   := -Xlinker --no-export-dynamic
 ifeq ($(CONFIG),release)
-# No $ORIGIN RUNPATH: the stage1 binaries are static PIE, which glibc refuses to start with one,
-# and rkt needs none (its only shared libraries are glibc's, libz and libgcc_s).
+# No $ORIGIN RUNPATH: the executables are static PIE, which glibc refuses to start with one.
 LINKFLAGS   += --pkg-config-path $(CURDIR)/$(PKGCONFIG) --disable-local-rpath
 endif
 SWIFTFLAGS  := -c $(CONFIG) $(STATIC) --scratch-path $(SCRATCH) $(LINKFLAGS)

@@ -1,3 +1,4 @@
+import CShim
 import Foundation
 import RktCommon
 import Testing
@@ -113,6 +114,42 @@ struct StoreRenderTests {
         #expect(throws: RktError.self) { try trees.verify(id) }
         _ = try trees.render(key: k, rebuild: true)
         try trees.verify(id)
+    }
+
+    @Test("user.* xattrs of an image reach the rendered tree, and the tree's hash covers them")
+    func xattrs() throws {
+        let dir = try StoreTest.tempDir("xattr")
+        defer { StoreTest.cleanup(dir) }
+        // A tar with a PAX xattr record, written by GNU tar from a file that carries one.
+        try FileManager.default.createDirectory(atPath: "\(dir)/src/rootfs", withIntermediateDirectories: true)
+        try StoreTest.write(Array(StoreTest.manifest("example.com/xattr").utf8), to: "\(dir)/src/manifest")
+        try StoreTest.write(Array("data".utf8), to: "\(dir)/src/rootfs/file")
+        func setXattr(_ path: String, _ value: String) throws {
+            let fd = open(path, O_RDONLY)
+            defer { close(fd) }
+            let rc = Array(value.utf8).withUnsafeBytes { rkt_fsetxattr(fd, "user.rkt-test", $0.baseAddress, $0.count, 0) }
+            try #require(rc == 0, "this filesystem takes no user.* xattrs: errno \(errno)")
+        }
+        func getXattr(_ path: String) -> String? {
+            let fd = open(path, O_RDONLY)
+            defer { close(fd) }
+            var buf = [UInt8](repeating: 0, count: 64)
+            let n = buf.withUnsafeMutableBytes { rkt_fgetxattr(fd, "user.rkt-test", $0.baseAddress, 64) }
+            return n < 0 ? nil : String(decoding: buf[0..<n], as: UTF8.self)
+        }
+        try setXattr("\(dir)/src/rootfs/file", "v1")
+        #expect(try StoreTest.run("/bin/tar", ["--xattrs", "--xattrs-include=user.*", "-C", "\(dir)/src", "-cf", "\(dir)/x.aci", "manifest", "rootfs"]) == 0)
+
+        let store = try ImageStore(dataDir: "\(dir)/data")
+        let k = try store.importACI(path: "\(dir)/x.aci", latest: false).key
+        let trees = TreeStore(store: store)
+        let id = try trees.render(key: k)
+        let rendered = "\(trees.rootfsPath(id))/file"
+        #expect(getXattr(rendered) == "v1")
+        try trees.verify(id)
+        // The hash covers the xattr: a changed value is noticed like a changed file.
+        try setXattr(rendered, "v2")
+        #expect(throws: RktError.self) { try trees.verify(id) }
     }
 
     @Test("image extract and render write into a directory, rootfs-only or whole, refusing to overwrite unless asked")

@@ -13,6 +13,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -97,6 +98,12 @@ int rkt_mount_id(int dirfd, const char *path, int at_flags, uint64_t *mnt_id) {
 int rkt_unshare(int flags) { return unshare(flags); }
 int rkt_setns(int fd, int nstype) { return setns(fd, nstype); }
 int rkt_memfd_create(const char *name, unsigned int flags) { return memfd_create(name, flags); }
+int rkt_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags) {
+    return fsetxattr(fd, name, value, size, flags);
+}
+ssize_t rkt_flistxattr(int fd, char *list, size_t size) { return flistxattr(fd, list, size); }
+ssize_t rkt_fgetxattr(int fd, const char *name, void *value, size_t size) { return fgetxattr(fd, name, value, size); }
+int rkt_syncfs(int fd) { return syncfs(fd); }
 int rkt_statfs_type(const char *path, int64_t *fs_type) {
     struct statfs sfs;
     if (statfs(path, &sfs) != 0) return -1;

@@ -44,6 +44,11 @@ int rkt_memfd_create(const char *name, unsigned int flags);
 int rkt_statfs_type(const char *path, int64_t *fs_type);
 int rkt_fstatfs_type(int fd, int64_t *fs_type);
 int rkt_sethostname(const char *name, size_t len);
+// <sys/xattr.h> and syncfs(2), which Glibc's Swift module does not expose.
+int rkt_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags);
+ssize_t rkt_flistxattr(int fd, char *list, size_t size);
+ssize_t rkt_fgetxattr(int fd, const char *name, void *value, size_t size);
+int rkt_syncfs(int fd);
 
 // Credentials (GNU-only declarations).
 int rkt_setresuid(uid_t uid);

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import Foundation
 import RktCommon
 
@@ -128,7 +129,7 @@ public final class Pod {
         }
         // A prepared pod is run later, maybe after a reboot: its files (manifest, trees copied
         // with --no-overlay) reach the disk before it shows up in prepared/.
-        if lockFD >= 0 { StoreLibc.syncfs(lockFD) }
+        if lockFD >= 0 { _ = rkt_syncfs(lockFD) }
         try move(to: .prepared, state: .prepared)
         unlock()
     }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import RktCommon
 
 /// The three commands end to end, so the executable's files stay glue
@@ -44,7 +45,7 @@ public enum RunFlow {
         let pod = prepared.pod
         let fd = open(pod.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 {
-            StoreLibc.syncfs(fd)  // the store's dlsym wrapper: Glibc hides syncfs
+            _ = rkt_syncfs(fd)
             close(fd)
         }
         do {

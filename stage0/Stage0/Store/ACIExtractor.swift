@@ -151,7 +151,7 @@ final class ACIExtractor {
             if fchown(fd, uid, gid) != 0 { throw RktError.errno("chown", rel) }
             if fchmod(fd, e.perm) != 0 { throw RktError.errno("chmod", rel) }
             for x in e.xattrs where ACIExtractor.allowedXattr(x.name) {
-                let rc = x.value.withUnsafeBytes { StoreLibc.fsetxattr(fd, x.name, $0.baseAddress, $0.count) }
+                let rc = x.value.withUnsafeBytes { rkt_fsetxattr(fd, x.name, $0.baseAddress, $0.count, 0) }
                 if rc != 0 { throw RktError.errno("set xattr \(x.name) on", rel) }
             }
             if futimens(fd, times) != 0 { throw RktError.errno("set times of", rel) }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import Crypto
 import RktCommon
 
@@ -68,17 +69,17 @@ extension TreeStore {
 
     /// Only the xattrs extraction keeps (`user.*`, `security.capability`), sorted by name.
     private static func hashXattrs(fd: Int32, rel: String, into h: inout SHA512) throws {
-        let len = StoreLibc.flistxattr(fd, nil, 0)
+        let len = rkt_flistxattr(fd, nil, 0)
         guard len > 0 else { return }
         var names = [CChar](repeating: 0, count: len)
-        let got = names.withUnsafeMutableBufferPointer { StoreLibc.flistxattr(fd, $0.baseAddress, len) }
+        let got = names.withUnsafeMutableBufferPointer { rkt_flistxattr(fd, $0.baseAddress, len) }
         guard got > 0 else { return }
         let list = names[0..<got].split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
         for n in list.sorted() where n.hasPrefix("user.") || n.hasPrefix("security.capability") {
-            let vlen = StoreLibc.fgetxattr(fd, n, nil, 0)
+            let vlen = rkt_fgetxattr(fd, n, nil, 0)
             guard vlen >= 0 else { continue }
             var v = [UInt8](repeating: 0, count: vlen)
-            let vg = v.withUnsafeMutableBytes { StoreLibc.fgetxattr(fd, n, $0.baseAddress, vlen) }
+            let vg = v.withUnsafeMutableBytes { rkt_fgetxattr(fd, n, $0.baseAddress, vlen) }
             guard vg >= 0 else { continue }
             h.update(data: Array("xattr\0\(n)\0".utf8) + v[0..<vg])
         }

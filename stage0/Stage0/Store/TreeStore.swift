@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import Crypto
 import RktCommon
 
@@ -57,7 +58,7 @@ public final class TreeStore {
             try StoreFS.writeFileAtomic("\(dir)/manifest", list[0].manifest.bytes, mode: 0o644)
             let (hash, size) = try TreeStore.contentHash(dir)
             try StoreFS.writeFileAtomic("\(dir)/hash", Array(hash.utf8), mode: 0o644)
-            StoreLibc.syncfs(dfd)
+            _ = rkt_syncfs(dfd)
             try StoreFS.writeFileAtomic("\(dir)/rendered", [], mode: 0o644)
             try StoreFS.writeFileAtomic("\(dir)/image", Array(key.utf8), mode: 0o644)
             try? store.setTreeStoreSize(key: key, size: size + Int64(hash.utf8.count + key.utf8.count))
