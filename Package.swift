@@ -109,6 +109,7 @@ let package = Package(
         .target(name: "RktTestSupport", dependencies: ["RktOS"], path: "Tests/RktTestSupport"),
         .testTarget(name: "RktOSTests", dependencies: ["RktOS", "RktTestSupport"], path: "Tests/RktOSTests"),
         .testTarget(name: "Stage0Tests", dependencies: ["Stage0", "CSQLite"], path: "Tests/Stage0Tests"),
+        .testTarget(name: "RktCLITests", dependencies: ["rkt"], path: "Tests/RktCLITests"),
         .testTarget(name: "Stage1Tests", dependencies: ["Stage1", "Stage1Fly", "RktTestSupport"], path: "Tests/Stage1Tests"),
         .testTarget(name: "Stage1NetTests", dependencies: ["Stage1Net"], path: "Tests/Stage1NetTests"),
         .testTarget(name: "FunctionalTests", dependencies: [], path: "Tests/FunctionalTests", exclude: []),
