@@ -32,6 +32,21 @@ struct Stage1FullTests {
         #expect(r.stdout.range(of: #"rkt-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"#, options: .regularExpression) != nil, "\(r)")
         let named = env.run(["--net=host", "--hostname=custom-host", img, "--exec=/bin/hostname"])
         #expect(named.stdout.contains("custom-host"), "\(named)")
+        // pod-init writes the apps' hostname and hosts sources to a tmpfs, not into the stage1
+        // rootfs: the stage1 overlay's upper directory gets no etc/ (no copy-up, no new inodes).
+        let fm = FileManager.default
+        var checked = 0
+        for state in try fm.contentsOfDirectory(atPath: env.dataDir + "/pods") {
+            for uuid in (try? fm.contentsOfDirectory(atPath: "\(env.dataDir)/pods/\(state)")) ?? [] {
+                let pod = "\(env.dataDir)/pods/\(state)/\(uuid)"
+                guard let s1 = try? String(contentsOfFile: pod + "/stage1TreeStoreID", encoding: .utf8) else { continue }
+                let upper = "\(pod)/overlay/\(s1.trimmingCharacters(in: .whitespacesAndNewlines))/upper"
+                #expect(fm.fileExists(atPath: upper + "/rkt/status"), "\(upper)")
+                #expect(!fm.fileExists(atPath: upper + "/etc"), "\((try? fm.contentsOfDirectory(atPath: upper + "/etc")) ?? [])")
+                checked += 1
+            }
+        }
+        #expect(checked == 2)
     }
 
     @Test("--user/--group and supplementary groups are applied inside the pod")

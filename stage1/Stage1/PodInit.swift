@@ -28,6 +28,10 @@ public enum PodInit {
         }
     }
 
+    /// Where pod-init keeps the files it generates for the apps (hostname, hosts), in the stage1
+    /// rootfs: a tmpfs over the image's `/tmp`.
+    static let generatedDir = "tmp"
+
     /// The pod directory as pod-init reaches it. Init leaves the working directory at the pod
     /// dir: its real path when pod-init can walk it (mount steps match targets against
     /// /proc/self/mountinfo, which names real paths), else the `/proc/self/cwd` magic link, which
@@ -82,26 +86,37 @@ public enum PodInit {
         try Mounts.bind(s1, s1, recursive: true)
         let spec = try PodSpec.load(podDir: podDir, manifest: manifest)
 
-        // /etc/hostname, /etc/hosts, /etc/resolv.conf sources (rkt-architecture.md §8.4).
-        let hostnameFile = PathUtil.join(s1, Stage1Path.hostname)
+        // /etc/hostname, /etc/hosts, /etc/resolv.conf sources (rkt-architecture.md §8.4). The
+        // generated ones live on a tmpfs over the stage1's /tmp: written into the stage1 rootfs,
+        // each was a new inode in the overlay's upper directory on the pod's filesystem, and etc/
+        // a copy-up, for files nobody reads once the pod is gone (docs/performance.md).
+        let generated = PathUtil.join(s1, Self.generatedDir)
+        try FileSystem.mkdirAll(generated)
+        try Mounts.tmpfs(generated, flags: [.noSuid, .noDev, .noExec], options: "mode=755")
+        let hostnameFile = PathUtil.join(generated, "hostname")
         try FileIO.writeFile(hostnameFile, o.podHostname + "\n")
         let rktHosts = PathUtil.join(s1, Stage1Path.hosts)
         let fallback = PathUtil.join(s1, Stage1Path.hostsFallback)
+        let podHosts = PathUtil.join(generated, "hosts")
         var hostsFile: String?
+        var hostsFromFallback = false
         switch o.hostsMode {
         case "host": hostsFile = "/etc/hosts"
         default:
             if FileSystem.exists(rktHosts) {
                 // stage0's --hosts-entry lines: the pod's own name must resolve as well.
                 if let text = try? FileIO.readString(rktHosts), !Self.hostsNames(text).contains(o.podHostname) {
-                    try FileIO.writeFile(rktHosts, text + (text.isEmpty || text.hasSuffix("\n") ? "" : "\n")
+                    try FileIO.writeFile(podHosts, text + (text.isEmpty || text.hasSuffix("\n") ? "" : "\n")
                                          + "127.0.0.1\t\(o.podHostname)\n")
+                    hostsFile = podHosts
+                } else {
+                    hostsFile = rktHosts
                 }
-                hostsFile = rktHosts
             } else {
                 let base = (try? FileIO.readString(fallback)) ?? "127.0.0.1\tlocalhost\n::1\tlocalhost\n"
-                try FileIO.writeFile(fallback, base + "127.0.0.1\t\(o.podHostname)\n")
-                hostsFile = fallback
+                try FileIO.writeFile(podHosts, base + "127.0.0.1\t\(o.podHostname)\n")
+                hostsFile = podHosts
+                hostsFromFallback = true
             }
         }
         let shared = PathUtil.join(podDir, PodFile.sharedVolumes)
@@ -133,7 +148,7 @@ public enum PodInit {
             let imageHasHosts = FileSystem.exists(PathUtil.join(rootfs, "etc/hosts"))
             let input = MountPlanInput(
                 app: app, volumes: allVolumes, sharedVolumesDir: shared,
-                hostsFile: (hostsFile == fallback && imageHasHosts) ? nil : hostsFile,
+                hostsFile: (hostsFromFallback && imageHasHosts) ? nil : hostsFile,
                 resolvFile: nil, hostnameFile: hostnameFile, imageHasHosts: imageHasHosts,
                 maskPaths: !o.disablePaths, consoleSource: console, privateNetwork: privateNetwork)
             let steps = try MountPlan.plan(input)
