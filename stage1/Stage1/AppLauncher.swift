@@ -51,7 +51,7 @@ public enum AppLauncher {
         // `--stdout/--stderr=log`: keep a copy of the app's output in <pod>/logs/<app>.log.
         if planned.stdio[1] == .log || planned.stdio[2] == .log {
             let dir = PathUtil.join(podDir, PodFile.logsDir)
-            try FileSystem.mkdirAll(dir)
+            try FileSystem.mkdirAll(dir, mode: 0o750)  // init made it already in a user namespace
             planned.logFD = try FileIO.open(PathUtil.join(dir, app.name + ".log"), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode: 0o640)
         }
         return planned

@@ -164,7 +164,7 @@ public enum InitCommand {
             req.credentials = Credentials(uid: 0, gid: 0)
         }
         req.cloneFlags = Namespace.flags(cloneNS)
-        try createPodOwnedDirectories(podDir: podDir, owner: shiftedRoot(o.privateUsers))
+        if o.privateUsers != nil { try createPodOwnedDirectories(podDir: podDir, owner: shiftedRoot(o.privateUsers)) }
         if o.privateUsers != nil { try makeTraversable([podDir, PathUtil.join(podDir, PodFile.stage1Dir)]) }
         let pid: pid_t
         do { pid = try Spawn.run(req) } catch {
@@ -206,7 +206,9 @@ public enum InitCommand {
     }
 
     /// The pod directory is host root's; pod-init in a user namespace cannot create anything in
-    /// it. The directories it writes to are made here, owned by the pod's root.
+    /// it. The directories it writes to are made here, owned by the pod's root. Without a user
+    /// namespace pod-init makes them itself when a pod needs them (a log file, an empty volume):
+    /// two directories fewer to create, and to scan free inodes for, in most pods.
     static func createPodOwnedDirectories(podDir: String, owner: UInt32) throws {
         for (name, mode) in [(PodFile.sharedVolumes, mode_t(0o700)), (PodFile.logsDir, mode_t(0o750))] {
             let dir = PathUtil.join(podDir, name)

@@ -119,10 +119,12 @@ public enum PodInit {
                 hostsFromFallback = true
             }
         }
+        // sharedVolumes: made by init in a user namespace (host volumes are staged there), else
+        // here when an empty volume needs it.
         let shared = PathUtil.join(podDir, PodFile.sharedVolumes)
-        try FileSystem.mkdirAll(shared, mode: 0o700)
         var allVolumes = try attachHostVolumes(spec.volumes, stagingDir: shared)
         for app in spec.apps { allVolumes += MountPlan.implicitVolumes(app, volumes: spec.volumes).map(\.0) }
+        if allVolumes.contains(where: { $0.kind == "empty" }) { try FileSystem.mkdirAll(shared, mode: 0o700) }
         for v in allVolumes where v.kind == "empty" {
             let dir = PathUtil.join(shared, v.name)
             if !FileSystem.exists(dir) {
