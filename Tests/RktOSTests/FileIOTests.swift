@@ -17,6 +17,26 @@ struct FileIOTests {
         #expect(try FileSystem.listDirectory(t.path) == ["pid"])
     }
 
+    @Test("linkOrCopy links on one filesystem, replaces an existing name, and copies across filesystems")
+    func linkOrCopy() throws {
+        let t = try TempDir()
+        defer { t.cleanup() }
+        let src = t.sub("manifest")
+        try FileIO.writeFile(src, "{}\n", mode: 0o644)
+        try FileSystem.linkOrCopy(from: src, to: t.sub("link"))
+        #expect(try FileSystem.stat(t.sub("link")).ino == FileSystem.stat(src).ino)
+        try FileIO.writeFile(t.sub("old"), "stale", mode: 0o600)
+        try FileSystem.linkOrCopy(from: src, to: t.sub("old"))
+        #expect(try FileSystem.stat(t.sub("old")).ino == FileSystem.stat(src).ino)
+        #expect(try FileIO.readString(t.sub("old")) == "{}\n")
+        // /dev/shm is a tmpfs: link(2) fails with EXDEV there, so the bytes and mode are copied.
+        let other = "/dev/shm/rkt-linkorcopy-\(getpid())"
+        defer { _ = unlink(other) }
+        try FileSystem.linkOrCopy(from: src, to: other)
+        #expect(try FileSystem.stat(other).ino != FileSystem.stat(src).ino)
+        #expect(try FileIO.readString(other) == "{}\n" && FileSystem.stat(other).permissions == 0o644)
+    }
+
     @Test("fds are close-on-exec by default and the flag can be cleared")
     func cloexec() throws {
         let fd = try FileIO.open("/", O_RDONLY | O_DIRECTORY)

@@ -132,6 +132,20 @@ public enum FileSystem {
         if Glibc.symlink(target, path) != 0 { throw RktError.errno("symlink", path) }
     }
 
+    /// A second name for the regular file `src` (link(2)); a copy when the two are on different
+    /// filesystems or the link is refused. Only for files nobody rewrites in place: a write
+    /// through one name is seen through the other.
+    /// An existing `dst` is replaced, as a copy would overwrite it.
+    public static func linkOrCopy(from src: String, to dst: String) throws {
+        if Glibc.link(src, dst) == 0 { return }
+        if errno == EEXIST {
+            try removeIfExists(dst)
+            if Glibc.link(src, dst) == 0 { return }
+        }
+        guard errno == EXDEV || errno == EPERM || errno == EMLINK else { throw RktError.errno("link", dst) }
+        try copyRegularFile(from: src, to: dst)
+    }
+
     /// realpath(3): absolute, with every symlink, `.` and `..` resolved; nil when `path` does
     /// not exist (or cannot be resolved).
     public static func realPath(_ path: String) -> String? {

@@ -122,7 +122,8 @@ public struct Stage1Handoff {
         try FileSystem.mkdirAll("\(s1Upper)/\(Stage1Path.status)", mode: 0o755)
         for app in apps {
             try FileSystem.mkdirAll("\(s1Upper)/\(Stage1Path.appRootfs(app))", mode: 0o755)
-            try FileSystem.copyRegularFile(
+            // The same bytes as appsinfo/<app>/manifest, which nothing rewrites: one inode for both.
+            try FileSystem.linkOrCopy(
                 from: "\(dir)/\(PodFile.appsInfo)/\(app)/manifest", to: "\(s1Upper)/\(Stage1Path.appManifest(app))")
         }
         try OverlaySupport.mount(
