@@ -17,8 +17,10 @@ public final class FileLock {
     public let path: String
 
     /// Opens `path` (a directory, or a regular file which is not created) for locking.
-    public init(path: String, kind: Kind) throws {
-        let flags: Int32 = kind == .directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY
+    /// `followSymlinks: false` refuses a symlink in the last component (`O_NOFOLLOW`).
+    public init(path: String, kind: Kind, followSymlinks: Bool = true) throws {
+        var flags: Int32 = kind == .directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY
+        if !followSymlinks { flags |= O_NOFOLLOW }
         self.path = path
         self.fd = try FileIO.open(path, flags)
         if kind == .regularFile {
@@ -107,5 +109,14 @@ public final class FileLock {
     public static func trySharedLock(_ path: String, _ kind: Kind) throws -> FileLock? {
         let l = try FileLock(path: path, kind: kind)
         return try l.tryShared() ? l : nil
+    }
+
+    /// Opens a key file, creating it with mode 0660 when missing, and locks it, waiting: the image
+    /// store's per-key locks (`cas/imagelocks/<key>`, `cas/treestorelocks/<id>`, rkt's
+    /// `lock.NewLock` of a key).
+    public static func keyFile(_ path: String, exclusive: Bool) throws -> FileLock {
+        let l = FileLock(adopting: try FileIO.open(path, O_RDONLY | O_CREAT, mode: 0o660), path: path)
+        if exclusive { try l.exclusive() } else { try l.shared() }
+        return l
     }
 }

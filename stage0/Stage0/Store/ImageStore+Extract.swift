@@ -2,11 +2,12 @@
 import Glibc
 #endif
 import RktCommon
+import RktOS
 
 extension ImageStore {
     /// Opens a stored blob for reading under a shared image key lock.
     func openBlob(key: String) throws -> (fd: FileHandleFD, lock: FileLock) {
-        let lock = try FileLock.keyFile(imageLockPath(key: key), .shared)
+        let lock = try FileLock.keyFile(imageLockPath(key: key), exclusive: false)
         let p = blobPath(key: key)
         let fd = open(p, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw RktError.errno("cannot open image blob", p) }

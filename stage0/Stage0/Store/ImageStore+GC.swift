@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import RktCommon
+import RktOS
 
 /// What `imageGC` removed, and what it could not (gc carries on past single failures).
 public struct ImageGCResult: Sendable {
@@ -85,7 +86,7 @@ extension ImageStore {
         }
         for key in candidates.sorted() {
             do {
-                let lock = try FileLock.keyFile(imageLockPath(key: key), .exclusive)
+                let lock = try FileLock.keyFile(imageLockPath(key: key), exclusive: true)
                 defer { _ = lock }
                 guard try imageInfo(key: key) == nil else { continue }
                 for p in [blobPath(key: key), manifestPath(key: key)] {

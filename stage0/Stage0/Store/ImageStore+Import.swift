@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import RktCommon
+import RktOS
 
 /// Checks an ACI's layout entry by entry as the import streams it (appc-docker-cni.md §1.3).
 struct ACILayoutValidator {
@@ -98,7 +99,7 @@ extension ImageStore {
             let manifest = try StoreManifest(bytes: try validator.finish())
             let key = "sha512-" + digest.prefix(64)
 
-            let lock = try FileLock.keyFile(imageLockPath(key: key), .exclusive)
+            let lock = try FileLock.keyFile(imageLockPath(key: key), exclusive: true)
             defer { _ = lock }
             let blob = blobPath(key: key)
             try StoreFS.mkdirAll(StoreFS.dirname(of: blob), mode: 0o2770)

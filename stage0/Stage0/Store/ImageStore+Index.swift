@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import RktCommon
+import RktOS
 
 /// A cached remote download (`rkt fetch` of an http(s) or docker URL).
 public struct RemoteInfo: Sendable, Equatable {
@@ -163,7 +164,7 @@ extension ImageStore {
     /// Removes an image: index rows first (so it disappears atomically), then blob and manifest,
     /// under the exclusive image key lock (rkt: RemoveACI).
     public func remove(key: String) throws {
-        let lock = try FileLock.keyFile(imageLockPath(key: key), .exclusive)
+        let lock = try FileLock.keyFile(imageLockPath(key: key), exclusive: true)
         defer { _ = lock }
         manifests[key] = nil
         try db.transaction {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import RktCommon
+import RktOS
 
 /// One image in the index (`rkt image list`).
 public struct ImageInfo: Sendable, Equatable {
@@ -49,7 +50,7 @@ public final class ImageStore {
             try StoreFS.mkdirAll(casDir, mode: 0o2770)
             for d in ImageStore.groupDirs { try StoreFS.mkdirAll("\(casDir)/\(d)", mode: 0o2770) }
             for d in ImageStore.privateDirs { try StoreFS.mkdirAll("\(casDir)/\(d)", mode: 0o2700) }
-            casLock = try FileLock.directory(casDir, .shared)
+            casLock = try FileLock.sharedLock(casDir, .directory)
             db = try StoreDB(path: "\(casDir)/db/rkt.sqlite")
         } catch {
             throw RktError("cannot open image store \(casDir)", cause: error)
@@ -79,7 +80,8 @@ public final class ImageStore {
                 if errno == EEXIST { continue }
                 throw RktError.errno("cannot create temporary file", path)
             }
-            let lock = try FileLock(fd: fd, path: path, mode: .exclusive, block: true)
+            let lock = FileLock(adopting: fd, path: path)
+            try lock.exclusive()
             // A cleaner may have unlinked the file between open and flock; check it is still ours.
             var a = stat(), b = stat()
             if fstat(fd, &a) == 0, stat(path, &b) == 0, a.st_ino == b.st_ino { return (path, lock) }
@@ -95,7 +97,7 @@ public final class ImageStore {
             var st = stat()
             guard lstat(p, &st) == 0 else { continue }
             if (st.st_mode & S_IFMT) == S_IFREG {
-                if let held = FileLock.tryFile(p, .exclusive) {
+                if let held = try? FileLock(path: p, kind: .regularFile, followSymlinks: false), (try? held.tryExclusive()) == true {
                     unlink(p)
                     _ = held
                 }

@@ -6,61 +6,13 @@ import Musl
 import CShim
 import RktCommon
 
-// NEEDS: these fd, flock and directory helpers predate RktOS's and duplicate them (FileLock
-// twins RktOS.FileLock plus creating key files and adopting an fd). Fold them into RktOS.
+// NEEDS: these fd and directory helpers predate RktOS's and duplicate them (FileHandleFD,
+// mkdirAll with an explicit chmod, listDirectory). Fold them into RktOS as FileLock was.
 
 /// An open file descriptor closed on deinit.
 final class FileHandleFD {
     let fd: Int32
     init(_ fd: Int32) { self.fd = fd }
-    deinit { _ = Glibc.close(fd) }
-}
-
-/// A BSD `flock` held on an open fd until `unlock()` or deinit (rkt: pkg/lock).
-final class FileLock {
-    let fd: Int32
-    let path: String
-
-    enum Mode { case shared, exclusive }
-
-    /// Locks a directory (the directory itself is the lock, as rkt does for `cas/` and `cas/db/`).
-    static func directory(_ path: String, _ mode: Mode) throws -> FileLock {
-        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw RktError.errno("cannot open lock directory", path) }
-        return try FileLock(fd: fd, path: path, mode: mode, block: true)
-    }
-
-    /// Locks a key file created with mode 0660 (`cas/imagelocks/<key>`, `cas/treestorelocks/<id>`).
-    static func keyFile(_ path: String, _ mode: Mode) throws -> FileLock {
-        let fd = Glibc.open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o660)
-        guard fd >= 0 else { throw RktError.errno("cannot open key lock", path) }
-        return try FileLock(fd: fd, path: path, mode: mode, block: true)
-    }
-
-    /// Non-blocking attempt; nil when somebody else holds a conflicting lock.
-    static func tryFile(_ path: String, _ mode: Mode) -> FileLock? {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return nil }
-        return try? FileLock(fd: fd, path: path, mode: mode, block: false)
-    }
-
-    /// Takes ownership of `fd`: it is closed on failure too. The lock is taken before any stored
-    /// property is set, so a failure never runs `deinit`: closing there as well would close the
-    /// fd twice, and in a threaded process the second close hits whatever file another thread
-    /// opened under that number meanwhile (seen as SQLite I/O errors and truncated reads).
-    init(fd: Int32, path: String, mode: Mode, block: Bool) throws {
-        var op = mode == .shared ? LOCK_SH : LOCK_EX
-        if !block { op |= LOCK_NB }
-        while flock(fd, op) != 0 {
-            if errno == EINTR { continue }
-            let e = errno
-            _ = Glibc.close(fd)
-            throw RktError.errno("cannot lock", path, e)
-        }
-        self.fd = fd
-        self.path = path
-    }
-
     deinit { _ = Glibc.close(fd) }
 }
 

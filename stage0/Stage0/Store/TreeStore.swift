@@ -4,6 +4,7 @@ import Glibc
 import CShim
 import Crypto
 import RktCommon
+import RktOS
 
 /// Rendered images under `cas/tree/<id>/` (rkt: store/treestore): `rootfs/` with the image and
 /// its dependencies layered, `manifest`, a content `hash`, the `rendered` marker and `image`.
@@ -43,7 +44,7 @@ public final class TreeStore {
         do {
             let list = try dependencyList(key: key)
             let id = TreeStore.id(for: list.map { $0.key })
-            let lock = try FileLock.keyFile(lockPath(id), .exclusive)
+            let lock = try FileLock.keyFile(lockPath(id), exclusive: true)
             defer { _ = lock }
             if !rebuild, isRendered(id) { return id }
             let dir = path(id)
@@ -85,7 +86,7 @@ public final class TreeStore {
     /// Removes a tree under its exclusive lock: the `rendered` marker goes first, then the tree is
     /// renamed into `cas/tmp` and deleted, so a reader never sees a half-deleted tree as valid.
     public func remove(_ id: String) throws {
-        let lock = try FileLock.keyFile(lockPath(id), .exclusive)
+        let lock = try FileLock.keyFile(lockPath(id), exclusive: true)
         defer { _ = lock }
         let dir = path(id)
         guard StoreFS.exists(dir) else { return }
