@@ -1,7 +1,8 @@
 import Foundation
 
 /// One progress bar per blob on stderr, redrawn in place while layers download in parallel
-/// (like `docker pull`; rkt drew one bar per download with ioprogress). Only used when stderr is
+/// (like `docker pull`; rkt drew one bar per download with ioprogress, and each row here is that
+/// bar: `ProgressBar.line`). Only used when stderr is
 /// a terminal: otherwise a fetch prints nothing about its downloads.
 final class BlobProgress: @unchecked Sendable {
     private struct Row {
@@ -16,8 +17,6 @@ final class BlobProgress: @unchecked Sendable {
     private var drawn = 0
     private var lastDraw = Date.distantPast
     private let write: @Sendable (String) -> Void
-
-    static let barWidth = 30
 
     init(_ blobs: [OCIDescriptor], write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         rows = blobs.map { Row(label: "Downloading \($0.digest.prefix(19))", received: 0, total: $0.size) }
@@ -47,12 +46,9 @@ final class BlobProgress: @unchecked Sendable {
         write(out)
     }
 
-    /// `Downloading sha256:0123456789ab: [=======>      ] 1.2 MB/3.4 MB`
+    /// One row: the same line as a single download's bar (`ProgressBar.line`, rkt's ioprogress
+    /// look), so an ACI download and a Docker pull draw alike.
     static func line(_ label: String, received: Int64, total: Int64) -> String {
-        let fraction = total > 0 ? min(Double(received) / Double(total), 1) : (received > 0 ? 1 : 0)
-        let filled = Int((fraction * Double(barWidth)).rounded(.down))
-        var bar = String(repeating: "=", count: filled)
-        if filled < barWidth { bar += (filled > 0 ? ">" : " ") + String(repeating: " ", count: barWidth - filled - 1) }
-        return "\(label): [\(bar)] \(Humanize.bytesSI(Int(received)))/\(Humanize.bytesSI(Int(total)))"
+        ProgressBar.line(label: label, received: Int(received), total: Int(total))
     }
 }
