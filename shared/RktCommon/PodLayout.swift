@@ -46,7 +46,6 @@ public enum Stage1Path {
     public static let resolvConf = "etc/rkt-resolv.conf"
     public static let hosts = "etc/rkt-hosts"
     public static let hostsFallback = "etc/hosts-fallback"
-    public static let hostname = "etc/hostname"
     public static let machineID = "etc/machine-id"
 
     public static func appDir(_ app: String) -> String { "\(stage2)/\(app)" }
