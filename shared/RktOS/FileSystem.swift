@@ -133,9 +133,9 @@ public enum FileSystem {
     }
 
     /// A second name for the regular file `src` (link(2)); a copy when the two are on different
-    /// filesystems or the link is refused. Only for files nobody rewrites in place: a write
-    /// through one name is seen through the other.
-    /// An existing `dst` is replaced, as a copy would overwrite it.
+    /// filesystems or the link is refused. An existing `dst` is replaced, as a copy would
+    /// overwrite it. Only for files nobody rewrites in place: a write through one name is seen
+    /// through the other.
     public static func linkOrCopy(from src: String, to dst: String) throws {
         if Glibc.link(src, dst) == 0 { return }
         if errno == EEXIST {

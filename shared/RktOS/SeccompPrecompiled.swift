@@ -31,9 +31,9 @@ public enum SeccompPrecompiled {
     }
 
     /// The file name for `filter`: FNV-1a of its header.
-    public static func fileName(_ filter: SeccompFilter) -> String {
-        FNV1a.hex64(header(filter)) + ".bpf"
-    }
+    public static func fileName(_ filter: SeccompFilter) -> String { fileName(header: header(filter)) }
+
+    static func fileName(header: [UInt8]) -> String { FNV1a.hex64(header) + ".bpf" }
 
     /// The file's whole content: header, then the compiled program.
     public static func file(_ filter: SeccompFilter) throws -> [UInt8] {
@@ -43,8 +43,9 @@ public enum SeccompPrecompiled {
     /// The program precompiled for `filter` in `dir`, or nil when there is none, or its header or
     /// length does not fit (the caller compiles).
     public static func load(_ filter: SeccompFilter, dir: String) -> [UInt8]? {
+        // Built once: sorting and joining the 325 names is most of this lookup's work.
         let head = header(filter)
-        guard let bytes = try? FileIO.readFile(PathUtil.join(dir, fileName(filter))),
+        guard let bytes = try? FileIO.readFile(PathUtil.join(dir, fileName(header: head))),
               bytes.count > head.count, bytes[..<head.count].elementsEqual(head)
         else { return nil }
         let program = Array(bytes[head.count...])

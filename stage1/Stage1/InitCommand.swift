@@ -164,8 +164,10 @@ public enum InitCommand {
             req.credentials = Credentials(uid: 0, gid: 0)
         }
         req.cloneFlags = Namespace.flags(cloneNS)
-        if o.privateUsers != nil { try createPodOwnedDirectories(podDir: podDir, owner: shiftedRoot(o.privateUsers)) }
-        if o.privateUsers != nil { try makeTraversable([podDir, PathUtil.join(podDir, PodFile.stage1Dir)]) }
+        if o.privateUsers != nil {
+            try createPodOwnedDirectories(podDir: podDir, owner: shiftedRoot(o.privateUsers))
+            try makeTraversable([podDir, PathUtil.join(podDir, PodFile.stage1Dir)])
+        }
         let pid: pid_t
         do { pid = try Spawn.run(req) } catch {
             network?.teardown()
