@@ -21,7 +21,7 @@ DESTDIR     ?=
 DEMO_STAGE1 ?= swift
 BUILD       := build
 BIN         := $(BUILD)/bin
-VERSION     := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' stage0/Stage0/Version.swift)
+VERSION     := $(shell sed -n 's/.*static let string = "\(.*\)".*/\1/p' stage0/Stage0Core/Version.swift)
 # STATIC= links the Swift runtime dynamically (reuses a debug build's objects while developing).
 STATIC      ?= --static-swift-stdlib
 # Link flags (measured in docs/performance.md). Release builds take the C libraries from
@@ -40,7 +40,7 @@ endif
 SWIFTFLAGS  := -c $(CONFIG) $(STATIC) --scratch-path $(SCRATCH) $(LINKFLAGS)
 PRODUCTS    := $(SCRATCH)/$(CONFIG)
 
-DEB_PACKAGES := libseccomp-dev libcap-dev libarchive-dev libsqlite3-dev \
+DEB_PACKAGES := libseccomp-dev libcap-dev libarchive-dev libsqlite3-dev libssl-dev \
 	busybox-static containernetworking-plugins iptables iproute2 appc-spec gnupg skopeo \
 	docker-registry hyperfine crun runc systemd-container gcc libc6-dev pkg-config tar gzip \
 	bzip2 xz-utils python3 openssl time util-linux liblzma-dev libbz2-dev zlib1g-dev libstdc++-12-dev
@@ -49,18 +49,20 @@ DEB_PACKAGES := libseccomp-dev libcap-dev libarchive-dev libsqlite3-dev \
 
 all: binaries acis
 
-# One swift build for all three executables (they share most objects), then stripped copies.
+# One swift build for the four executables (they share most objects), then stripped copies.
+# stage0 is two of them: `rkt` and `rkt-full`, which it execs (docs/hacking.md).
 binaries: $(PKGCONFIG)/.stamp
 	swift build $(SWIFTFLAGS) --product rkt
+	swift build $(SWIFTFLAGS) --product rkt-full
 	swift build $(SWIFTFLAGS) --product rkt-stage1
 	swift build $(SWIFTFLAGS) --product rkt-stage1-fly
 	mkdir -p $(BIN)
-	for b in rkt rkt-stage1 rkt-stage1-fly; do strip -o $(BIN)/$$b.tmp $(PRODUCTS)/$$b && mv $(BIN)/$$b.tmp $(BIN)/$$b; done
+	for b in rkt rkt-full rkt-stage1 rkt-stage1-fly; do strip -o $(BIN)/$$b.tmp $(PRODUCTS)/$$b && mv $(BIN)/$$b.tmp $(BIN)/$$b; done
 
 # For each pkg-config name the package uses: a .pc whose Libs point at $(STATICLIBS), and there
 # libX.a → GROUP(the static archives X needs, in link order), found by the compiler's own
 # library search (Debian's multiarch directory).
-STATIC_GROUPS := libarchive:archive:archive,lzma,bz2,z sqlite3:sqlite3:sqlite3 \
+STATIC_GROUPS := libarchive:archive:archive,lzma,bz2,z sqlite3:sqlite3:sqlite3 libcrypto:crypto:crypto \
 	libseccomp:seccomp:seccomp libcap:cap:cap -:stdc++:stdc++
 $(PKGCONFIG)/.stamp: Makefile
 	mkdir -p $(STATICLIBS) $(PKGCONFIG)
@@ -80,11 +82,11 @@ $(PKGCONFIG)/.stamp: Makefile
 
 acis: $(BIN)/stage1-fly.aci $(BIN)/stage1.aci
 
-$(BIN)/stage1-fly.aci: $(BIN)/rkt-stage1-fly scripts/build-stage1-aci.sh stage0/Stage0/Version.swift
+$(BIN)/stage1-fly.aci: $(BIN)/rkt-stage1-fly scripts/build-stage1-aci.sh stage0/Stage0Core/Version.swift
 	scripts/build-stage1-aci.sh fly $(BIN)/rkt-stage1-fly "$(VERSION)" $@
 	actool validate $@
 
-$(BIN)/stage1.aci: $(BIN)/rkt-stage1 scripts/build-stage1-aci.sh stage0/Stage0/Version.swift
+$(BIN)/stage1.aci: $(BIN)/rkt-stage1 scripts/build-stage1-aci.sh stage0/Stage0Core/Version.swift
 	scripts/build-stage1-aci.sh swift $(BIN)/rkt-stage1 "$(VERSION)" $@
 	actool validate $@
 
@@ -94,7 +96,7 @@ $(BIN)/rkt-stage1 $(BIN)/rkt-stage1-fly: binaries
 # rkt looks for its default stage1 image next to its own binary.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BIN)/rkt $(DESTDIR)$(PREFIX)/bin/rkt
+	install -m 0755 $(BIN)/rkt $(BIN)/rkt-full $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BIN)/stage1.aci $(BIN)/stage1-fly.aci $(DESTDIR)$(PREFIX)/bin/
 
 # Functional tests run build/bin/rkt. `make test` builds build/bin as `make` does (release: the
@@ -126,11 +128,11 @@ demo: all
 bench: all
 	RKT_BUILD_DIR=$(CURDIR)/$(BIN) RES=$(CURDIR)/$(BUILD)/bench bench/run.sh
 
-# Regenerates stage0/rkt/rkt.order (the code layout of release builds) from callgrind runs of
+# Regenerates stage0/rkt-full/rkt.order (the code layout of release builds) from callgrind runs of
 # the common commands, then relinks (root, valgrind; see scripts/profile-order.sh).
 order: all
 	SCRATCH=$(CURDIR)/$(SCRATCH) BIN=$(CURDIR)/$(BIN) scripts/profile-order.sh
-	rm -f $(PRODUCTS)/rkt
+	rm -f $(PRODUCTS)/rkt-full
 	$(MAKE) all
 
 clean:

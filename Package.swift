@@ -5,7 +5,8 @@
 // Dependency rules (see docs/hacking.md):
 //   RktJSON, RktCommon        depend on nothing of ours; Foundation-free (stage1 links them)
 //   RktOS                     RktCommon + C shims + swift-system; Foundation-free
-//   Stage0                    RktOS + CArchive + CSQLite + Crypto + AsyncHTTPClient/NIOSSL (Foundation allowed)
+//   Stage0Core                RktOS + CArchive + CSQLite + CLibcrypto; Foundation-free (the `rkt` binary)
+//   Stage0                    Stage0Core + Crypto + AsyncHTTPClient/NIOSSL (Foundation allowed; `rkt-full`)
 //   Stage1, Stage1Fly         RktOS only; never Stage0, Foundation or libarchive
 //   executables               glue only
 import PackageDescription
@@ -34,7 +35,7 @@ let staticPIE: [LinkerSetting] = [
 /// scripts/profile-order.sh): the functions a `rkt run` needs share pages instead of faulting in
 /// half of the 26 MB text (docs/performance.md).
 let rktOrder: [LinkerSetting] = [
-    .unsafeFlags(["-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/stage0/rkt/rkt.order",
+    .unsafeFlags(["-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/stage0/rkt-full/rkt.order",
                   "-Xlinker", "--no-warn-symbol-ordering"], .when(configuration: .release)),
 ]
 
@@ -60,6 +61,7 @@ let package = Package(
         .systemLibrary(name: "CSeccomp", path: "shared/CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CCap", path: "shared/CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
         .systemLibrary(name: "CArchive", path: "shared/CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CLibcrypto", path: "shared/CLibcrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", path: "shared/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Our C: thin wrappers for variadic/hidden syscalls, and the only code that runs between clone and exec.
@@ -77,11 +79,17 @@ let package = Package(
             ],
             path: "shared/RktOS"),
 
-        // stage0: the rkt CLI.
+        // stage0, in two executables (docs/hacking.md "Two stage0 binaries"): `rkt` runs pods from
+        // images already in the store with Stage0Core alone (no Foundation, no network stack), and
+        // execs `rkt-full` for every other command and for runs that must fetch.
+        .target(
+            name: "Stage0Core",
+            dependencies: ["RktOS", "CArchive", "CSQLite", "CLibcrypto", "CShim"],
+            path: "stage0/Stage0Core"),
         .target(
             name: "Stage0",
             dependencies: [
-                "RktOS", "CArchive", "CSQLite",
+                "Stage0Core", "RktOS", "CArchive", "CSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -90,8 +98,13 @@ let package = Package(
             path: "stage0/Stage0"),
         .executableTarget(
             name: "rkt",
-            dependencies: ["Stage0", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Stage0Core"],
             path: "stage0/rkt",
+            linkerSettings: releaseLink + staticPIE),
+        .executableTarget(
+            name: "rkt-full",
+            dependencies: ["Stage0", "Stage0Core", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "stage0/rkt-full",
             exclude: ["rkt.order"],
             linkerSettings: releaseLink + rktOrder + staticPIE),
 
@@ -108,8 +121,8 @@ let package = Package(
         .testTarget(name: "RktCommonTests", dependencies: ["RktCommon", "RktJSON"], path: "Tests/RktCommonTests"),
         .target(name: "RktTestSupport", dependencies: ["RktOS"], path: "Tests/RktTestSupport"),
         .testTarget(name: "RktOSTests", dependencies: ["RktOS", "RktTestSupport"], path: "Tests/RktOSTests"),
-        .testTarget(name: "Stage0Tests", dependencies: ["Stage0", "CSQLite"], path: "Tests/Stage0Tests"),
-        .testTarget(name: "RktCLITests", dependencies: ["rkt"], path: "Tests/RktCLITests"),
+        .testTarget(name: "Stage0Tests", dependencies: ["Stage0", "Stage0Core", "CSQLite"], path: "Tests/Stage0Tests"),
+        .testTarget(name: "RktCLITests", dependencies: ["rkt-full"], path: "Tests/RktCLITests"),
         .testTarget(name: "Stage1Tests", dependencies: ["Stage1", "Stage1Fly", "RktTestSupport"], path: "Tests/Stage1Tests"),
         .testTarget(name: "Stage1NetTests", dependencies: ["Stage1Net"], path: "Tests/Stage1NetTests"),
         .testTarget(name: "FunctionalTests", dependencies: [], path: "Tests/FunctionalTests", exclude: []),

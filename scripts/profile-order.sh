@@ -1,5 +1,5 @@
 #!/bin/bash
-# Regenerates stage0/rkt/rkt.order, the function order lld lays rkt's code out in (Package.swift,
+# Regenerates stage0/rkt-full/rkt.order, the function order lld lays rkt-full's code out in (Package.swift,
 # releaseLink). Run as root after `make` (release): `make order`.
 #
 # Why: a first `rkt run` touches ~4,000 of rkt's functions, spread over 26 MB of text; each code
@@ -17,12 +17,12 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 SCRATCH=${SCRATCH:-$REPO/.build}
 BIN=${BIN:-$REPO/build/bin}
-OUT=${OUT:-$REPO/stage0/rkt/rkt.order}
+OUT=${OUT:-$REPO/stage0/rkt-full/rkt.order}
 command -v valgrind >/dev/null || { echo "profile-order: valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
-[ -x "$SCRATCH/release/rkt" ] || { echo "profile-order: no release build in $SCRATCH/release (run make)" >&2; exit 1; }
+[ -x "$SCRATCH/release/rkt-full" ] || { echo "profile-order: no release build in $SCRATCH/release (run make)" >&2; exit 1; }
 
 T=$(mktemp -d /var/tmp/rkt-order.XXXXXX)
-R=$T/bin/rkt
+R=$T/bin/rkt-full
 F=(--dir="$T/data" --local-config="$T/cfg" --system-config="$T/cfg" --user-config="$T/cfg" --insecure-options=image)
 cleanup() {
   set +e
@@ -33,7 +33,7 @@ trap cleanup EXIT
 
 # The binary under test sits next to the stage1 images, as the trusted default location.
 mkdir -p "$T/bin" "$T/cfg" "$T/cg"
-strip --strip-debug -o "$R" "$SCRATCH/release/rkt"
+strip --strip-debug -o "$R" "$SCRATCH/release/rkt-full"
 cp "$BIN/stage1.aci" "$BIN/stage1-fly.aci" "$T/bin/"
 "$REPO/scripts/build-demo-aci.sh" "$T/demo.aci" >/dev/null
 ID=$("$R" "${F[@]}" fetch "$T/demo.aci")

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Stage0
+import Stage0Core
 import Testing
-@testable import rkt
+@testable import rkt_full
 
 /// `main` finds `run`, `prepare` and `run-prepared` from a list of top-level names instead of
 /// ArgumentParser's command tree; the list must be the tree's top level.

@@ -1,5 +1,6 @@
 import RktCommon
 import Stage0
+import Stage0Core
 import Testing
 
 /// `rkt attach --mode` → the attach entrypoint's flags (rkt-architecture.md §9).

@@ -2,6 +2,7 @@ import RktCommon
 import Testing
 
 @testable import Stage0
+@testable import Stage0Core
 
 @Suite("Global flags: argv rewriting and --insecure-options")
 struct ConfigGlobalFlagsTests {

@@ -3,6 +3,7 @@ import RktCommon
 import Testing
 
 @testable import Stage0
+@testable import Stage0Core
 
 /// A throwaway config directory tree, removed when the test ends.
 final class ConfigDirs {

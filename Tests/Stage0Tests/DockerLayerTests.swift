@@ -2,6 +2,7 @@ import Foundation
 import RktCommon
 import Testing
 @testable import Stage0
+@testable import Stage0Core
 
 @Suite("Docker layers apply in order with OCI whiteout rules")
 struct DockerLayerTests {

@@ -1,6 +1,7 @@
 import RktCommon
 import Testing
 @testable import Stage0
+@testable import Stage0Core
 
 @Suite("Docker config and manifests map to appc")
 struct DockerManifestMappingTests {

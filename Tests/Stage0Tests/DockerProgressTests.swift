@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Stage0
+@testable import Stage0Core
 
 @Suite("Docker download progress bars")
 struct DockerProgressTests {

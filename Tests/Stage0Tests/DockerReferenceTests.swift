@@ -1,6 +1,7 @@
 import RktCommon
 import Testing
 @testable import Stage0
+@testable import Stage0Core
 
 @Suite("Docker references parse like docker2aci's")
 struct DockerReferenceTests {

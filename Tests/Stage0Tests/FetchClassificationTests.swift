@@ -3,6 +3,7 @@ import RktCommon
 import Testing
 
 @testable import Stage0
+@testable import Stage0Core
 
 @Suite("Fetch: image classification and HTTP cache decisions")
 struct FetchClassificationTests {

@@ -4,6 +4,7 @@ import RktOS
 import Testing
 
 @testable import Stage0
+@testable import Stage0Core
 
 /// A tiny HTTP server on 127.0.0.1 (python3), started per test and killed by pid. It serves one
 /// ACI under several paths and records each request's path, status and If-None-Match.

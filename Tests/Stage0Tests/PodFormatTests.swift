@@ -2,6 +2,7 @@ import Foundation
 import RktJSON
 import Testing
 @testable import Stage0
+@testable import Stage0Core
 
 @Suite("Pod list and status output")
 struct PodFormatTests {

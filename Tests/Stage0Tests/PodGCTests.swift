@@ -3,6 +3,7 @@ import Glibc
 import RktCommon
 import Testing
 @testable import Stage0
+@testable import Stage0Core
 
 /// A gc whose clock and output are under the test's control.
 struct GCRun {

@@ -4,6 +4,7 @@ import RktCommon
 import RktOS
 import Testing
 @testable import Stage0
+@testable import Stage0Core
 
 /// A throwaway data directory, removed at deinit.
 final class PodTestDataDir {

@@ -1,6 +1,7 @@
 import RktCommon
 import Testing
 @testable import Stage0
+@testable import Stage0Core
 
 @Suite("rkt run flag grammar")
 struct RunArgParserTests {

@@ -2,6 +2,7 @@ import RktCommon
 import RktJSON
 import Testing
 @testable import Stage0
+@testable import Stage0Core
 
 @Suite("rkt run pod manifest generation")
 struct RunPodManifestTests {

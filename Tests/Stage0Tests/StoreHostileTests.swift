@@ -2,6 +2,7 @@ import Foundation
 import RktCommon
 import Testing
 @testable import Stage0
+@testable import Stage0Core
 
 @Suite("Image store rejects hostile and malformed images")
 struct StoreHostileTests {

@@ -3,6 +3,7 @@ import Foundation
 import RktCommon
 import Testing
 @testable import Stage0
+@testable import Stage0Core
 
 /// Schema migrations of `cas/db` and the sweep of data a killed import left unindexed.
 @Suite("Image store schema migration and orphan sweep")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Stage0
+@testable import Stage0Core
 
 /// Images are read, decompressed and hashed a few buffers ahead on a thread of their own
 /// (`TarReadAhead`); these cases check that what the reader sees is still exactly the stream,

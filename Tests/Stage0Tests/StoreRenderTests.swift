@@ -3,6 +3,7 @@ import Foundation
 import RktCommon
 import Testing
 @testable import Stage0
+@testable import Stage0Core
 
 @Suite("Tree store rendering")
 struct StoreRenderTests {

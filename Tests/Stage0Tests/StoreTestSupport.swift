@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 @testable import Stage0
+@testable import Stage0Core
 
 /// A minimal ustar writer, so tests can build exactly the (hostile) archives they need.
 struct TestTar {

@@ -1,6 +1,7 @@
 import Foundation
 import RktCommon
 @testable import Stage0
+@testable import Stage0Core
 
 /// A throwaway GnuPG identity for tests: its own homedir (agent included) under a temp dir,
 /// removed, agent stopped, by `close()`.

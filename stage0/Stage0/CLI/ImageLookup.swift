@@ -1,4 +1,5 @@
 import RktCommon
+import Stage0Core
 
 /// What the image subcommands accept as IMAGE: an ID prefix or `name[:version][,label=value…]`
 /// (rkt: rkt/image_cmd_common.go `getStoreKeyFromAppOrHash`).

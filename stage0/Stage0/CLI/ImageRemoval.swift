@@ -1,4 +1,5 @@
 import RktCommon
+import Stage0Core
 
 /// Removing images with rkt's messages (rkt: rkt/image_rm.go `rmImages`), shared by
 /// `image rm` and `image gc`: one stdout line per removed image, a count on stderr, and an

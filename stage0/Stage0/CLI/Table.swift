@@ -1,4 +1,5 @@
 import RktCommon
+import Stage0Core
 
 /// Tab-aligned columns exactly like Go's `tabwriter.NewWriter(w, 0, 8, 1, '\t', 0)`, which rkt
 /// uses for `list`, `image list` and friends: every cell but the last of a line is padded with

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Stage0Core
 
 /// What `rkt version` prints (rkt: rkt/version.go).
 public enum VersionInfo {

@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 
 /// What discovery found for a name: image endpoints and public key URLs.
 public struct DiscoveryResult: Equatable, Sendable {

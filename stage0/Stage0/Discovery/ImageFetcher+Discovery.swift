@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 
 extension ImageFetcher {
     /// Discovers `app` (labels already include the host's os/arch), trusts discovered keys when

@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 
 /// One `<meta name="ac-…" content="<prefix> <template>">` tag.
 public struct MetaTag: Equatable, Sendable {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CArchive
 import RktCommon
+import Stage0Core
 
 /// Writes an uncompressed ACI (`manifest` + `rootfs/…`) from a manifest and a rootfs directory
 /// with libarchive. Entries are sorted, so the same tree always gives the same image ID.

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import RktCommon
+import Stage0Core
 
 /// Streams a response body into a file while hashing it, so a blob is verified without being
 /// read twice (and an oversized body is cut off instead of filling the disk).

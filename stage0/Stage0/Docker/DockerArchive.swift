@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Crypto
 import RktCommon
+import Stage0Core
 import RktJSON
 
 /// A `docker save` tarball: `manifest.json` naming the config file and the layer tars

@@ -1,4 +1,5 @@
 import RktCommon
+import Stage0Core
 import RktJSON
 
 /// The fields of a Docker/OCI image config blob that the conversion uses

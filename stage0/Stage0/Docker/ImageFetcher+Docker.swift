@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 import RktJSON
 
 /// The image forms that do not go through appc: `oci-layout:PATH[:TAG]` and

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import RktCommon
+import Stage0Core
 import RktJSON
 
 /// An image whose blobs are available as verified local files, ready to be squashed.

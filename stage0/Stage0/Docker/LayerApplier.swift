@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CShim
 import RktCommon
+import Stage0Core
 
 /// Applies Docker/OCI layer tarballs, base first, onto a rootfs directory (image-spec
 /// layer.md; appc-docker-cni.md §7.3 with its "Do:" notes).

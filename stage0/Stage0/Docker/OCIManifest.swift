@@ -1,4 +1,5 @@
 import RktCommon
+import Stage0Core
 import RktJSON
 
 /// Media types of the registry v2 / OCI distribution formats we accept (appc-docker-cni.md §7.2 "Do:").

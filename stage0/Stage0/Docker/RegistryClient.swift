@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import RktCommon
+import Stage0Core
 import RktOS
 import RktJSON
 

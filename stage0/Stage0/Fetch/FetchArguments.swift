@@ -1,4 +1,5 @@
 import RktCommon
+import Stage0Core
 
 /// The positional part of `rkt fetch`: images, each optionally followed by its
 /// `--signature FILE` (rkt: rkt/cli_apps.go `parseApps` for fetch).

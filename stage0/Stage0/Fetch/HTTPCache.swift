@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 import RktOS
 
 /// A `remote` row of the image store: which key a URL was downloaded to, with its cache data.
@@ -20,29 +21,6 @@ public struct RemoteCacheEntry: Equatable, Sendable {
         self.key = key
         self.maxAge = maxAge
         self.downloadTime = downloadTime
-    }
-}
-
-/// When to go to the network (rkt: `--pull-policy`, Documentation/image-fetching-behavior.md).
-public enum PullPolicy: String, CaseIterable, Sendable {
-    /// Use what the store has; fetch only what is missing (default of run/prepare).
-    case new
-    /// Always check the remote, honouring max-age and ETag (default of fetch).
-    case update
-    /// Never touch the network.
-    case never
-
-    public init(parsing s: String) throws {
-        guard let p = PullPolicy(rawValue: s) else {
-            throw RktErrorText.pullPolicy(s)
-        }
-        self = p
-    }
-}
-
-enum RktErrorText {
-    static func pullPolicy(_ s: String) -> Error {
-        RktError("invalid pull policy \"\(s)\"; valid policies are: new, update, never")
     }
 }
 

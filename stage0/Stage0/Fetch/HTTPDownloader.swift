@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOSSL
 import RktCommon
+import Stage0Core
 
 /// The outcome of one image download.
 public struct HTTPDownloadResult: Equatable, Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 
 /// Puts images into the local store (rkt: rkt/image/fetcher.go): `rkt fetch`, and pod creation
 /// for `run`/`prepare` and the stage1 image. Synchronous; downloads are bridged internally.
@@ -46,21 +47,7 @@ public final class ImageFetcher {
     }
 
     /// The os/arch labels rkt adds to a name that does not give them (appc names).
-    public static var defaultOSArch: [String: String] {
-        var u = utsname()
-        uname(&u)
-        let machine = withUnsafeBytes(of: &u.machine) { buf in String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self) }
-        let arch: String
-        switch machine {
-        case "x86_64": arch = "amd64"
-        case "aarch64": arch = "arm64"
-        case "i386", "i686": arch = "i386"
-        case "ppc64le": arch = "ppc64le"
-        case "s390x": arch = "s390x"
-        default: arch = machine
-        }
-        return ["os": "linux", "arch": arch]
-    }
+    public static var defaultOSArch: [String: String] { HostPlatform.osArch }
 
     // MARK: - Per kind
 
@@ -192,26 +179,8 @@ public final class ImageFetcher {
     /// Fetches the appc dependencies breadth-first, by name and labels or by image ID. Without
     /// discovery they must already be in the store, whatever the pull policy.
     func fetchDependencies(of key: String, pullPolicy: PullPolicy) throws {
-        var queue = [key]
-        var seen: Set<String> = [key]
-        while !queue.isEmpty {
-            let current = queue.removeFirst()
-            let deps: [StoreDependency]
-            do {
-                deps = try store.manifest(key: current).dependencies
-            } catch {
-                throw RktError("failed to get dependencies for image ID \"\(current)\"", cause: error)
-            }
-            for dep in deps {
-                let depKey: String
-                if let id = dep.imageID, !id.isEmpty {
-                    depKey = try store.resolveKey(id)
-                } else {
-                    let app = AppName(name: dep.imageName, labels: dep.labels)
-                    depKey = try fetchByName(app, original: app.description, pullPolicy: pullPolicy, useStoreFirst: true)
-                }
-                if seen.insert(depKey).inserted { queue.append(depKey) }
-            }
+        try store.walkDependencies(of: key) { app in
+            try fetchByName(app, original: app.description, pullPolicy: pullPolicy, useStoreFirst: true)
         }
     }
 
@@ -252,4 +221,16 @@ struct DownloadFile {
         unlink(path)
         close(fd)
     }
+}
+
+extension ImageFetcher: ImageSource {
+    public func fetch(_ ref: String, pullPolicy: PullPolicy, signature: String?, withDependencies: Bool) throws -> String {
+        let saved = self.withDependencies
+        self.withDependencies = withDependencies
+        defer { self.withDependencies = saved }
+        return try fetch(ref, pullPolicy: pullPolicy, signature: signature)
+    }
+
+    /// For `RunFlow`: the fetcher `run` and `prepare` use in `rkt-full`.
+    public static let factory: ImageSourceFactory = { ImageFetcher(context: $0, store: $1) }
 }

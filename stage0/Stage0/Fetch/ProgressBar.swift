@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 
 /// rkt's download progress line (ioprogress's text bar), redrawn in place on stderr:
 /// `Downloading ACI: [=========           ] 1.20 MB/2.40 MB`. Only used when stderr is a

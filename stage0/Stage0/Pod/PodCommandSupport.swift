@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import RktCommon
+import Stage0Core
 import RktOS
 
 /// Small pieces the pod subcommands (list, status, stop, rm, gc, cat-manifest, enter) share.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import RktCommon
+import Stage0Core
 import RktOS
 
 /// Deletes one pod that this process holds exclusively locked in exited-garbage or garbage
@@ -102,24 +103,5 @@ public struct PodDeleter {
     func render(_ message: String, _ error: any Error) -> String {
         let e = (error as? RktError) ?? RktError(String(describing: error))
         return "\(message): \(debug ? e.debugChain : e.description)"
-    }
-}
-
-/// Running stage1 entrypoints that need no namespaces (gc, stop): `posix_spawn` with the pod
-/// directory as cwd, stderr passed through.
-public enum PodEntrypoint {
-    /// Runs `argv[0]` and returns its exit status; throws when it cannot start.
-    @discardableResult
-    public static func run(argv: [String], cwd: String, stdoutToNull: Bool) throws -> Int32 {
-        guard let path = argv.first else { throw RktError("empty entrypoint command") }
-        var sp = Subprocess(path: path, argv: argv, env: Environment.current(), cwd: cwd)
-        var devnull: Int32 = -1
-        if stdoutToNull {
-            devnull = Glibc.open("/dev/null", O_WRONLY | O_CLOEXEC)
-            if devnull >= 0 { sp.fds[1] = devnull }
-        }
-        defer { if devnull >= 0 { Glibc.close(devnull) } }
-        let status = try sp.run()
-        return status.code
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import RktCommon
+import Stage0Core
 import RktOS
 
 /// `rkt gc`: mark, expire and sweep pods (rkt-architecture.md §2.5; rkt: rkt/gc.go).

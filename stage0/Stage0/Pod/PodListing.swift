@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 import RktJSON
 
 /// `rkt list` output (rkt: rkt/list.go): a tab-aligned table with one row per app, pod columns

@@ -1,4 +1,5 @@
 import RktCommon
+import Stage0Core
 
 /// `rkt rm` of one pod (rkt: rkt/rm.go `removePod`): refuse active pods, move the rest to the
 /// garbage directories, lock and delete at once.

@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 import RktJSON
 
 /// `rkt status` output (rkt: rkt/status.go `printStatus`).

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import RktCommon
+import Stage0Core
 import RktJSON
 
 /// What `rkt list` and `rkt status` show about one pod, read once from disk. A value type so the

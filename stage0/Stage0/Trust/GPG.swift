@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 import RktOS
 
 /// One OpenPGP public key as gpg reports it (`--with-colons`).

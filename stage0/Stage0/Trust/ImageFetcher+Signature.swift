@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 
 /// A detached signature on its way: a local file, a download, or a download the server asked
 /// to defer until after the image (HTTP 202).

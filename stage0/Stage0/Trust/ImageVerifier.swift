@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 
 /// Checks a downloaded or local ACI before it enters the store (rkt: rkt/image/validator.go):
 /// the name and labels asked for, then the detached signature against the keyring for the

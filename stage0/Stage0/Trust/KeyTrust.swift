@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 import RktOS
 
 /// Adding keys to the local keystore, shared by `rkt trust` and fetch-time key discovery

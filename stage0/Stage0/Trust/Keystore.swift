@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import Stage0Core
 import RktOS
 
 /// A key file chosen for a keyring.
