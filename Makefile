@@ -128,11 +128,12 @@ demo: all
 bench: all
 	RKT_BUILD_DIR=$(CURDIR)/$(BIN) RES=$(CURDIR)/$(BUILD)/bench bench/run.sh
 
-# Regenerates stage0/rkt-full/rkt.order (the code layout of release builds) from callgrind runs of
-# the common commands, then relinks (root, valgrind; see scripts/profile-order.sh).
+# Regenerates stage0/rkt/rkt.order and stage0/rkt-full/rkt.order (the code layout of release
+# builds) from callgrind runs of the common commands, then relinks (root, valgrind; see
+# scripts/profile-order.sh).
 order: all
 	SCRATCH=$(CURDIR)/$(SCRATCH) BIN=$(CURDIR)/$(BIN) scripts/profile-order.sh
-	rm -f $(PRODUCTS)/rkt-full
+	rm -f $(PRODUCTS)/rkt $(PRODUCTS)/rkt-full
 	$(MAKE) all
 
 clean:

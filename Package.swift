@@ -31,13 +31,13 @@ let releaseLink: [LinkerSetting] = [
 let staticPIE: [LinkerSetting] = [
     .unsafeFlags(["-static-executable", "-Xclang-linker", "-static-pie"], .when(configuration: .release)),
 ]
-/// rkt's code laid out in the order its common commands first run it (`make order`,
-/// scripts/profile-order.sh): the functions a `rkt run` needs share pages instead of faulting in
-/// half of the 26 MB text (docs/performance.md).
-let rktOrder: [LinkerSetting] = [
-    .unsafeFlags(["-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/stage0/rkt-full/rkt.order",
-                  "-Xlinker", "--no-warn-symbol-ordering"], .when(configuration: .release)),
-]
+/// Each stage0 executable's code laid out in the order its common commands first run it (`make
+/// order`, scripts/profile-order.sh): the functions a command needs share pages instead of
+/// faulting in pages all over the text (docs/performance.md).
+func symbolOrder(_ folder: String) -> [LinkerSetting] {
+    [.unsafeFlags(["-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/\(folder)/rkt.order",
+                   "-Xlinker", "--no-warn-symbol-ordering"], .when(configuration: .release))]
+}
 
 let package = Package(
     name: "rkt",
@@ -100,13 +100,14 @@ let package = Package(
             name: "rkt",
             dependencies: ["Stage0Core"],
             path: "stage0/rkt",
-            linkerSettings: releaseLink + staticPIE),
+            exclude: ["rkt.order"],
+            linkerSettings: releaseLink + symbolOrder("stage0/rkt") + staticPIE),
         .executableTarget(
             name: "rkt-full",
             dependencies: ["Stage0", "Stage0Core", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "stage0/rkt-full",
             exclude: ["rkt.order"],
-            linkerSettings: releaseLink + rktOrder + staticPIE),
+            linkerSettings: releaseLink + symbolOrder("stage0/rkt-full") + staticPIE),
 
         // stage1 flavors: one multi-call binary each, dispatched on argv[0].
         .target(name: "Stage1", dependencies: ["RktOS", "Stage1Net"], path: "stage1/Stage1"),
