@@ -29,12 +29,14 @@ public enum Capabilities {
     }
 
     /// The highest capability number the running kernel knows (`/proc/sys/kernel/cap_last_cap`).
-    public static var lastCap: Int32 {
+    /// Read once per process: `number` checks every name of a set against it (pod-init read the
+    /// file for each of an app's 14 default capabilities).
+    public static let lastCap: Int32 = {
         guard let s = try? FileIO.readString("/proc/sys/kernel/cap_last_cap"),
             let n = Int32(s.trimmingSpaces())
         else { return 40 }
         return n
-    }
+    }()
 
     /// Every capability the kernel knows (`--insecure-options=capabilities`).
     public static var allMask: UInt64 {
