@@ -73,6 +73,28 @@ struct FileIOTests {
         try FileSystem.removeTree(t.sub("missing"))
     }
 
+    @Test("removeTree(at:) removes an entry of an open directory: a tree, a file, a symlink itself, nothing")
+    func removeTreeAt() throws {
+        let t = try TempDir()
+        defer { t.cleanup() }
+        let outside = try TempDir("rktos-outside")
+        defer { outside.cleanup() }
+        try FileIO.writeFile(outside.sub("keep"), "precious")
+        try FileSystem.mkdirAll(t.sub("root/dir/sub"))
+        try FileIO.writeFile(t.sub("root/dir/sub/f"), "x")
+        try FileSystem.symlink(target: outside.path, at: t.sub("root/dir/out"))
+        try FileSystem.symlink(target: outside.path, at: t.sub("root/link"))
+        try FileIO.writeFile(t.sub("root/file"), "y")
+        let fd = try FileIO.open(t.sub("root"), O_RDONLY | O_DIRECTORY)
+        defer { FileIO.close(fd) }
+        for name in ["dir", "link", "file", "missing"] {
+            try FileSystem.removeTree(at: fd, name, what: "root/" + name)
+        }
+        #expect(try FileSystem.listDirectory(fd: fd, what: "root") == [])
+        #expect(try FileSystem.listDirectory(outside.path) == ["keep"])
+        #expect(try FileIO.readString(outside.sub("keep")) == "precious")
+    }
+
     @Test("removeTree refuses to descend into a mount point, even a same-device bind mount")
     func removeTreeStopsAtMounts() throws {
         let t = try TempDir()

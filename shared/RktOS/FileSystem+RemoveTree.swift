@@ -21,6 +21,28 @@ extension FileSystem {
         if rmdir(path) != 0 && errno != ENOENT { throw RktError.errno("remove", path) }
     }
 
+    /// `removeTree` for the entry `name` of the directory open at `dirfd`, resolved without
+    /// following a symlink at any level (image trees: a whiteout or an overwritten directory may
+    /// sit next to symlinks pointing anywhere on the host). `what` names it in errors. A missing
+    /// entry is success.
+    public static func removeTree(at dirfd: Int32, _ name: String, what: String) throws {
+        var st = Glibc.stat()
+        if fstatat(dirfd, name, &st, RKT_AT_SYMLINK_NOFOLLOW) != 0 {
+            if errno == ENOENT { return }
+            throw RktError.errno("lstat", what)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            if unlinkat(dirfd, name, 0) != 0 && errno != ENOENT { throw RktError.errno("remove", what) }
+            return
+        }
+        let sub = try FileIO.openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+        do {
+            defer { FileIO.close(sub) }
+            try removeContents(dirfd: sub, path: what, mount: mountIdentity(sub, "", emptyPath: true))
+        }
+        if unlinkat(dirfd, name, RKT_AT_REMOVEDIR) != 0 && errno != ENOENT { throw RktError.errno("remove", what) }
+    }
+
     /// Mount ID via statx, or the device number on kernels without `STATX_MNT_ID`.
     private static func mountIdentity(_ dirfd: Int32, _ name: String, emptyPath: Bool) -> UInt64 {
         var id: UInt64 = 0

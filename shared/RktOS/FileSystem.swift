@@ -101,6 +101,11 @@ public enum FileSystem {
         return try listDirectory(fd: fd, what: path, consuming: true)
     }
 
+    /// Names in the directory open at `fd` (which stays open and is read from its start).
+    public static func listDirectory(fd: Int32, what: String) throws -> [String] {
+        try listDirectory(fd: fd, what: what, consuming: false)
+    }
+
     /// Lists the directory open at `fd`. With `consuming`, `fd` is closed afterwards.
     static func listDirectory(fd: Int32, what: String, consuming: Bool) throws -> [String] {
         let owned = consuming ? fd : dup(fd)

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CArchive
 import RktCommon
+import RktOS
 import Stage0Core
 
 /// Writes an uncompressed ACI (`manifest` + `rootfs/…`) from a manifest and a rootfs directory
@@ -61,7 +62,7 @@ final class ACIWriter {
         var st = stat()
         guard fstat(dirFD, &st) == 0 else { throw RktError.errno("stat", name) }
         try header(name, st, symlink: nil, hardlink: nil)
-        for child in try StoreFS.listDirectory(fd: dirFD).sorted() {
+        for child in try FileSystem.listDirectory(fd: dirFD, what: name).sorted() {
             let rel = "\(name)/\(child)"
             var cst = stat()
             guard fstatat(dirFD, child, &cst, AT_SYMLINK_NOFOLLOW) == 0 else { throw RktError.errno("stat", rel) }

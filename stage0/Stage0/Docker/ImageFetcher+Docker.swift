@@ -1,5 +1,6 @@
 import Foundation
 import RktCommon
+import RktOS
 import Stage0Core
 import RktJSON
 
@@ -180,5 +181,5 @@ struct DockerWorkDir {
         path = made
     }
 
-    func remove() { try? StoreFS.removeAll(path) }
+    func remove() { try? FileSystem.removeTree(path) }
 }

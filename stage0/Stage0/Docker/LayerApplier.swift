@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CShim
 import RktCommon
+import RktOS
 import Stage0Core
 
 /// Applies Docker/OCI layer tarballs, base first, onto a rootfs directory (image-spec
@@ -172,7 +173,9 @@ final class LayerApplier {
                 throw RktError.errno("cannot open directory", rel)
             }
             defer { close(dfd) }
-            for name in try StoreFS.listDirectory(fd: dfd) { try StoreFS.removeAll(at: dfd, name) }
+            for name in try FileSystem.listDirectory(fd: dfd, what: rel) {
+                try FileSystem.removeTree(at: dfd, name, what: rel + "/" + name)
+            }
             return
         }
         let (parent, leaf) = LayerApplier.split(rel)
@@ -184,7 +187,7 @@ final class LayerApplier {
         defer { close(pfd) }
         var st = stat()
         guard fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return }
-        try StoreFS.removeAll(at: pfd, leaf)
+        try FileSystem.removeTree(at: pfd, leaf, what: rel)
     }
 
     private func openInRoot(_ rel: String) -> Int32 {

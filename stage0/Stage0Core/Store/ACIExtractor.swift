@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CShim
 import RktCommon
+import RktOS
 
 /// Extracts tar entries under a root directory fd so that nothing can land outside it
 /// (appc-docker-cni.md §1.4). Every parent is resolved with
@@ -113,7 +114,7 @@ package final class ACIExtractor {
                 if !(existingDir && e.type == S_IFDIR && linkTarget == nil) {
                     guard overwrite else { throw RktError("cannot create \(rel)", causes: ["file exists"]) }
                     // Replace, never follow: a symlink to a directory is removed, not written through.
-                    try StoreFS.removeAll(at: pfd, leaf)
+                    try FileSystem.removeTree(at: pfd, leaf, what: rel)
                 }
             }
         }

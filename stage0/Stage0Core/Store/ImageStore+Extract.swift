@@ -58,7 +58,7 @@ extension ImageStore {
     private func prepareTarget(_ path: String, overwrite: Bool) throws {
         guard StoreFS.exists(path) else { return }
         guard overwrite else { throw RktError("\(path) already exists", causes: ["target exists (try --overwrite)"]) }
-        try StoreFS.removeAll(path)
+        try FileSystem.removeTree(path)
     }
 
     /// `rkt image extract`: the single image (no dependencies) into `dir`.

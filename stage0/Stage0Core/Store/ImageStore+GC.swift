@@ -77,8 +77,8 @@ extension ImageStore {
         }
         var candidates = Set<String>()
         for base in ["\(casDir)/blob/sha512", "\(casDir)/imageManifest/sha512"] {
-            for shard in (try? StoreFS.listDirectory(base)) ?? [] {
-                for name in (try? StoreFS.listDirectory("\(base)/\(shard)")) ?? []
+            for shard in (try? FileSystem.listDirectory(base)) ?? [] {
+                for name in (try? FileSystem.listDirectory("\(base)/\(shard)")) ?? []
                 where name.hasPrefix("sha512-") && !indexed.contains(name) {
                     candidates.insert(name)
                 }

@@ -91,7 +91,7 @@ public final class ImageStore {
 
     /// Removes leftovers of killed imports: any file in `cas/tmp` nobody holds a lock on.
     func cleanTemporaries() {
-        guard let names = try? StoreFS.listDirectory(tmpDir) else { return }
+        guard let names = try? FileSystem.listDirectory(tmpDir) else { return }
         for n in names {
             let p = "\(tmpDir)/\(n)"
             var st = stat()
@@ -102,7 +102,7 @@ public final class ImageStore {
                     _ = held
                 }
             } else if (st.st_mode & S_IFMT) == S_IFDIR, n.hasPrefix("deleting-") {
-                try? StoreFS.removeAll(p)
+                try? FileSystem.removeTree(p)
             }
         }
     }

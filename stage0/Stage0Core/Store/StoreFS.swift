@@ -6,10 +6,12 @@ import Musl
 import CShim
 import RktCommon
 
-// NEEDS: these fd and directory helpers predate RktOS's and duplicate them (FileHandleFD,
-// mkdirAll with an explicit chmod, listDirectory). Fold them into RktOS as FileLock was.
+// The store's own file helpers, where its contract differs from RktOS's: modes set exactly
+// (`mkdirAll`, `writeFileAtomic` chmod despite the umask and an inherited setgid bit, and fsync),
+// `exists` without following a symlink, and reads with a size limit for files an image brought.
+// Listing and removing trees are RktOS's (`FileSystem.listDirectory`, `removeTree`).
 
-/// An open file descriptor closed on deinit.
+/// An open file descriptor closed on deinit: a blob `openBlob` hands out with its lock.
 package final class FileHandleFD {
     package let fd: Int32
     package init(_ fd: Int32) { self.fd = fd }
@@ -124,71 +126,5 @@ package enum StoreFS {
             out.append(digits[Int(b & 0xf)])
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Removes `name` under the directory fd `dirfd`, recursing into directories without ever
-    /// following a symlink (an image may contain a symlink pointing anywhere on the host).
-    package static func removeAll(at dirfd: Int32, _ name: String) throws {
-        var st = stat()
-        if fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 {
-            if errno == ENOENT { return }
-            throw RktError.errno("cannot stat", name)
-        }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            let sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard sub >= 0 else { throw RktError.errno("cannot open directory", name) }
-            do {
-                for child in try listDirectory(fd: sub) { try removeAll(at: sub, child) }
-            } catch {
-                _ = Glibc.close(sub)
-                throw error
-            }
-            _ = Glibc.close(sub)
-            if unlinkat(dirfd, name, AT_REMOVEDIR) != 0, errno != ENOENT {
-                throw RktError.errno("cannot remove directory", name)
-            }
-        } else if unlinkat(dirfd, name, 0) != 0, errno != ENOENT {
-            throw RktError.errno("cannot remove", name)
-        }
-    }
-
-    /// Removes an absolute path recursively (no-op when absent).
-    package static func removeAll(_ path: String) throws {
-        let parent = dirname(of: path)
-        let dfd = Glibc.open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dfd >= 0 else {
-            if errno == ENOENT { return }
-            throw RktError.errno("cannot open directory", parent)
-        }
-        defer { _ = Glibc.close(dfd) }
-        let base = String(path[path.index(after: path.lastIndex(of: "/") ?? path.startIndex)...])
-        do { try removeAll(at: dfd, base) } catch { throw RktError("cannot remove \(path)", cause: error) }
-    }
-
-    /// Entry names of the directory open on `fd` (excluding `.` and `..`); `fd` stays open.
-    package static func listDirectory(fd: Int32) throws -> [String] {
-        let dup = fcntl(fd, F_DUPFD_CLOEXEC, 0)
-        guard dup >= 0, let dir = fdopendir(dup) else {
-            if dup >= 0 { _ = Glibc.close(dup) }
-            throw RktError.errno("cannot read directory")
-        }
-        defer { closedir(dir) }
-        rewinddir(dir)
-        var names: [String] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name == "." || name == ".." { continue }
-            names.append(name)
-        }
-        return names
-    }
-
-    package static func listDirectory(_ path: String) throws -> [String] {
-        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw RktError.errno("cannot open directory", path) }
-        defer { _ = Glibc.close(fd) }
-        return try listDirectory(fd: fd)
     }
 }

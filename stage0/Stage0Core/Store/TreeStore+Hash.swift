@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CShim
 import RktCommon
+import RktOS
 
 extension TreeStore {
     /// SHA-512 over a sorted walk of `<dir>/rootfs` plus `<dir>/manifest`: for each entry its
@@ -60,7 +61,7 @@ extension TreeStore {
             let sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             guard sub >= 0 else { throw RktError.errno("cannot open directory", rel) }
             defer { close(sub) }
-            for child in try StoreFS.listDirectory(fd: sub).sorted() {
+            for child in try FileSystem.listDirectory(fd: sub, what: rel).sorted() {
                 try hashEntry(dirfd: sub, name: child, rel: "\(rel)/\(child)", into: &h, size: &size)
             }
         }

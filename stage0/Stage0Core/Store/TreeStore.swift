@@ -47,7 +47,7 @@ public final class TreeStore {
             defer { _ = lock }
             if !rebuild, isRendered(id) { return id }
             let dir = path(id)
-            try StoreFS.removeAll(dir)
+            try FileSystem.removeTree(dir)
             if mkdir(dir, 0o755) != 0 { throw RktError.errno("cannot create tree", dir) }
             _ = chmod(dir, 0o755)
             let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -92,11 +92,11 @@ public final class TreeStore {
         unlink("\(dir)/rendered")
         let trash = "\(store.tmpDir)/deleting-\(StoreFS.randomHex(8))"
         if rename(dir, trash) != 0 { throw RktError.errno("cannot remove tree", dir) }
-        try StoreFS.removeAll(trash)
+        try FileSystem.removeTree(trash)
     }
 
     /// Every tree directory, rendered or partial.
     public func allIDs() throws -> [String] {
-        try StoreFS.listDirectory(treeDir).filter { $0.hasPrefix("deps-") }.sorted()
+        try FileSystem.listDirectory(treeDir).filter { $0.hasPrefix("deps-") }.sorted()
     }
 }
