@@ -61,6 +61,23 @@ struct SpawnTests {
         #expect(try Spawn.wait(try Spawn.run(r)) == 0)
     }
 
+    @Test("the child starts with default signal dispositions; the parent's stay as they were")
+    func signalDispositions() throws {
+        // The child runs on the parent's memory (CLONE_VM | CLONE_VFORK) but with its own copy of
+        // the handler table: resetting it there must not reset ours.
+        var ignore = sigaction()
+        ignore.__sigaction_handler.sa_handler = SIG_IGN
+        var saved = sigaction()
+        #expect(sigaction(SIGUSR2, &ignore, &saved) == 0)
+        defer { _ = sigaction(SIGUSR2, &saved, nil) }
+        // SIGUSR2 is signal 12: bit 0x800 of SigIgn.
+        let r = sh(#"[ $(( 0x$(awk '/^SigIgn/ {print $2}' /proc/self/status) & 0x800 )) = 0 ]"#)
+        #expect(try Spawn.wait(try Spawn.run(r)) == 0)
+        var now = sigaction()
+        #expect(sigaction(SIGUSR2, nil, &now) == 0)
+        #expect(unsafeBitCast(now.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self))
+    }
+
     @Test("fds are placed at 0..n and every other fd is closed at exec")
     func fdPlacement() throws {
         var p: [Int32] = [-1, -1]

@@ -9,6 +9,8 @@
 //   ──────────────                         ──────────────
 //   block all signals
 //   pipe2(O_CLOEXEC) ─── clone3/clone ───► reset handlers, PDEATHSIG, ppid re-check
+//   (or clone(CLONE_VM|CLONE_VFORK) on a stack of its own when there is no user namespace, no
+//   setns and no CLONE_INTO_CGROUP: the parent then sleeps until the child exec'd or exited)
 //   [write uid/gid maps, release child] ─► wait for release (userns only)
 //                                          setns…, hostname, cgroup, oom, fds, detach mounts,
 //                                          chroot, chdir,
