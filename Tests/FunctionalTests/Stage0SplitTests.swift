@@ -6,13 +6,6 @@ import Testing
 /// everything else, and every run that must fetch, goes to `rkt-full` next to it by execv.
 @Suite("rkt and rkt-full")
 struct Stage0SplitTests {
-    /// Every pod directory of the data dir, whatever its state.
-    static func pods(_ env: RktTestEnv) -> [String] {
-        ["embryo", "prepare", "prepared", "run", "exited-garbage", "garbage"].flatMap { state in
-            ((try? FileManager.default.contentsOfDirectory(atPath: env.dataDir + "/pods/" + state)) ?? []).map { state + "/" + $0 }
-        }
-    }
-
     @Test("rkt alone runs and prepares pods from the store; what needs rkt-full fails cleanly without it")
     func alone() throws {
         let env = try RktTestEnv()
@@ -42,7 +35,7 @@ struct Stage0SplitTests {
         #expect(uuid.count == 36, "\(p)")
         let rp = try lonely(["run-prepared", uuid])
         #expect(rp.exit == 0, "\(rp)")
-        let before = Self.pods(env)
+        let before = RunFlagsTests.podEntries(env)
         #expect(before.count == 2, "\(before)")
 
         // A file image must be imported with its signature checked: rkt-full's job.
@@ -53,7 +46,7 @@ struct Stage0SplitTests {
             #expect(f.stderr.contains(missing), "\(args): \(f)")
         }
         // The hand-over happens before any pod exists.
-        #expect(Self.pods(env) == before)
+        #expect(RunFlagsTests.podEntries(env) == before)
     }
 
     @Test("a run that must fetch is handed to rkt-full whole: one pod, each --debug line once")
@@ -69,7 +62,7 @@ struct Stage0SplitTests {
         #expect(lines.filter { $0.hasPrefix("image: using image from file \(RktBuild.stage1FlyACI)") || $0.hasPrefix("image: using image from file \(RktBuild.stage1ACI)") }.count == 1,
                 "\(r.stderr)")
         #expect(lines.filter { $0.contains("using image from file \(aci)") }.count == 1, "\(r.stderr)")
-        #expect(Self.pods(env).count == 1)
+        #expect(RunFlagsTests.podEntries(env).count == 1)
         // The second run finds the image in the store and stays in rkt.
         let again = env.run(["coreos.com/rkt-busybox", "--exec=/bin/true"])
         #expect(again.exit == 0, "\(again)")

@@ -111,11 +111,11 @@ public final class FileLock {
         return try l.tryShared() ? l : nil
     }
 
-    /// Opens a key file, creating it with mode 0660 when missing, and locks it, waiting: the image
+    /// Opens a key file, creating it with `mode` (0660) when missing, and locks it, waiting: the image
     /// store's per-key locks (`cas/imagelocks/<key>`, `cas/treestorelocks/<id>`, rkt's
     /// `lock.NewLock` of a key).
-    public static func keyFile(_ path: String, exclusive: Bool) throws -> FileLock {
-        let l = FileLock(adopting: try FileIO.open(path, O_RDONLY | O_CREAT, mode: 0o660), path: path)
+    public static func keyFile(_ path: String, exclusive: Bool, mode: mode_t = 0o660) throws -> FileLock {
+        let l = FileLock(adopting: try FileIO.open(path, O_RDONLY | O_CREAT, mode: mode), path: path)
         if exclusive { try l.exclusive() } else { try l.shared() }
         return l
     }

@@ -20,7 +20,7 @@ struct ImageGCCommand: ParsableCommand {
         let result: ImageGCResult
         do {
             // Exclusive: no pod may start referencing a tree between the walk and the removal.
-            let lock = try PrepareLock(dataDir: context.dataDir, exclusive: true)
+            let lock = try PrepareLock.take(dataDir: context.dataDir, exclusive: true)
             defer { withExtendedLifetime(lock) {} }
             let referenced = PodTreeReferences.referencedTreeIDs(dataDir: context.dataDir)
             let running = PodTreeReferences.runningImageIDs(dataDir: context.dataDir)

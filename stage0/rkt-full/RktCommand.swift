@@ -106,16 +106,7 @@ enum RktMain {
     /// with --debug) or ArgumentParser's `ExitCode` when they already printed their own output.
     static func exitForRunError(_ error: any Error, command: String, debug: Bool) -> Never {
         if let code = error as? ArgumentParser.ExitCode { exit(code.rawValue) }
-        if let usage = error as? GlobalFlags.UsageError {
-            Stage0Context.writeStderr("Error: \(usage.description)\nRun 'rkt \(command) --help' for usage.\n")
-            exit(RktCommon.ExitCode.failure)
-        }
-        if Rkt.exitCode(for: error) == .success { Rkt.exit(withError: error) }
-        if let e = error as? RktError {
-            Stage0Context.writeStderr(Stage0Context.render(error: e, command: command, debug: debug) + "\n")
-            exit(e.exitCode)
-        }
-        Stage0Context.writeStderr("\(command): \(Rkt.message(for: error))\n")
-        exit(RktCommon.ExitCode.failure)
+        if !(error is GlobalFlags.UsageError), Rkt.exitCode(for: error) == .success { Rkt.exit(withError: error) }
+        Stage0Context.exit(for: error, command: command, debug: debug, describe: { Rkt.message(for: $0) })
     }
 }

@@ -38,7 +38,7 @@ enum RktFront {
             handOver()
         } catch {
             Stage0Context.releaseStderr()
-            exitForError(error, command: rewritten.leaf, debug: rewritten.debug)
+            Stage0Context.exit(for: error, command: rewritten.leaf, debug: rewritten.debug)
         }
         exit(RktCommon.ExitCode.success)
     }
@@ -59,20 +59,6 @@ enum RktFront {
         var cargs: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
         execv(full, &cargs)
         Stage0Context.writeStderr("rkt: cannot run \(full): \(RktError.strerror(errno))\n")
-        exit(RktCommon.ExitCode.failure)
-    }
-
-    /// As `rkt-full` prints errors of these commands (`RktMain.exitForRunError`).
-    static func exitForError(_ error: any Error, command: String, debug: Bool) -> Never {
-        if let usage = error as? GlobalFlags.UsageError {
-            Stage0Context.writeStderr("Error: \(usage.description)\nRun 'rkt \(command) --help' for usage.\n")
-            exit(RktCommon.ExitCode.failure)
-        }
-        if let e = error as? RktError {
-            Stage0Context.writeStderr(Stage0Context.render(error: e, command: command, debug: debug) + "\n")
-            exit(e.exitCode)
-        }
-        Stage0Context.writeStderr("\(command): \(error)\n")
         exit(RktCommon.ExitCode.failure)
     }
 }

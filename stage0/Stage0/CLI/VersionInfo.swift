@@ -24,7 +24,7 @@ public enum VersionInfo {
 
     /// appc os/arch of this host, e.g. `linux/amd64`.
     public static var osArch: String {
-        let labels = ImageFetcher.defaultOSArch
+        let labels = HostPlatform.osArch
         return "\(labels["os"] ?? "linux")/\(labels["arch"] ?? "unknown")"
     }
 

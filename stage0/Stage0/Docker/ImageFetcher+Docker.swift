@@ -45,10 +45,7 @@ extension ImageFetcher {
             throw RktError("signature verification for docker images is not supported (try --insecure-options=image)")
         }
         let ref = try DockerReference(parsing: rest)
-        if pullPolicy != .update, let row = try? store.remote(url: url), (try? store.resolveKey(row.blobKey)) != nil {
-            context.log("using image from local store for url \(url)", component: "image")
-            return row.blobKey
-        }
+        if pullPolicy != .update, let key = stored.downloaded(docker: rest) { return key }
         if pullPolicy == .never {
             throw RktError("unable to fetch image from URL \"\(url)\": either image was not found in the store or store was disabled and fetching from remote yielded nothing or it was disabled")
         }

@@ -16,6 +16,8 @@ public final class ImageFetcher {
     /// Replaced in tests; by default built from the context (TLS, auth headers).
     public var downloader: HTTPDownloader
     private var warnedInsecure = false
+    /// The store-first lookups `rkt` (Stage0Core) makes too.
+    private(set) lazy var stored = StoreImageSource(context: context, store: store)
 
     public init(context: Stage0Context, store: ImageStore) {
         self.context = context
@@ -46,20 +48,12 @@ public final class ImageFetcher {
         String(key.prefix("sha512-".count + 32))
     }
 
-    /// The os/arch labels rkt adds to a name that does not give them (appc names).
-    public static var defaultOSArch: [String: String] { HostPlatform.osArch }
-
     // MARK: - Per kind
 
     func fetchSingle(_ reference: ImageReference, original: String, pullPolicy: PullPolicy, signature: String?) throws -> String {
         switch reference {
         case .hash(let h):
-            let key: String
-            do { key = try store.resolveKey(h) } catch {
-                throw RktError("cannot resolve image ID \(h)", cause: error)
-            }
-            context.log("using image from the store with hash \(key)", component: "image")
-            return key
+            return try stored.imageID(h)
         case .file(let path):
             context.log("using image from file \(path)", component: "image")
             try checkSignature(imagePath: path, signature: signature)
@@ -78,17 +72,12 @@ public final class ImageFetcher {
     }
 
     func fetchByName(_ app: AppName, original: String, pullPolicy: PullPolicy, useStoreFirst: Bool) throws -> String {
-        var labels = app.labels
-        for (k, v) in Self.defaultOSArch where labels[k] == nil { labels[k] = v }
-        if useStoreFirst, let key = try store.find(name: app.name, labels: labels) {
-            context.log("using image from local store for image name \(original)", component: "image")
-            return key
-        }
+        if useStoreFirst, let key = try stored.image(named: app, as: original) { return key }
         if pullPolicy == .never {
             throw RktError("unable to fetch image from image name \"\(original)\": either image was not found in the store or store was disabled and fetching from remote yielded nothing or it was disabled")
         }
         context.log("searching for app image \(app.name)", component: "image")
-        return try fetchDiscovered(app, labels: labels, original: original, pullPolicy: pullPolicy)
+        return try fetchDiscovered(app, labels: StoreImageSource.labels(app), original: original, pullPolicy: pullPolicy)
     }
 
     /// `signatureURL` and `expected` come from discovery (Discovery/ImageFetcher+Discovery.swift).

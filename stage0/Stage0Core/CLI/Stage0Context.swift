@@ -70,6 +70,25 @@ public struct Stage0Context: Sendable {
         Self.writeStderr(Self.render(error: error, command: commandName, debug: debug) + "\n")
     }
 
+    /// Ends a command that failed, as rkt does: a flag error as cobra prints it, an `RktError` as
+    /// `<command>: message: cause` (the whole chain with `--debug`) with its exit status, anything
+    /// else through `describe`; 254 unless the error says otherwise. `rkt` and `rkt-full` share it.
+    public static func exit(
+        for error: any Error, command: String, debug: Bool,
+        describe: (any Error) -> String = { String(describing: $0) }
+    ) -> Never {
+        if let usage = error as? GlobalFlags.UsageError {
+            writeStderr("Error: \(usage.description)\nRun 'rkt \(command) --help' for usage.\n")
+            Glibc.exit(RktCommon.ExitCode.failure)
+        }
+        if let e = error as? RktError {
+            writeStderr(render(error: e, command: command, debug: debug) + "\n")
+            Glibc.exit(e.exitCode)
+        }
+        writeStderr("\(command): \(describe(error))\n")
+        Glibc.exit(RktCommon.ExitCode.failure)
+    }
+
     /// How an error reaching `main` is printed: `message: innermost cause`, or the whole chain
     /// with `--debug` (rkt: pkg/log/log.go PrintE).
     public static func render(error: any Error, command: String, debug: Bool) -> String {
@@ -99,14 +118,8 @@ public struct Stage0Context: Sendable {
             heldStderr?.append(s)
             return
         }
-        let bytes = Array(s.utf8)
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { write(2, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return }
-            off += n
-        }
+        // A closed or full stderr must not turn a diagnostic into a failure.
+        try? FileIO.writeAll(fd: 2, Array(s.utf8), what: "stderr")
     }
 
     // MARK: Well-known paths under the data directory (rkt-architecture.md §2.1)

@@ -48,13 +48,9 @@ public final class StoreImageSource: ImageSource {
         let key: String
         switch try ImageReference.classify(ref) {
         case .hash(let h):
-            do { key = try store.resolveKey(h) } catch {
-                throw RktError("cannot resolve image ID \(h)", cause: error)
-            }
-            context.log("using image from the store with hash \(key)", component: "image")
+            key = try imageID(h)
         case .name(let app) where pullPolicy != .update:
-            guard let found = try find(app) else { throw NeedsFullStage0(reason: "\(ref) is not in the store") }
-            context.log("using image from local store for image name \(ref)", component: "image")
+            guard let found = try image(named: app, as: ref) else { throw NeedsFullStage0(reason: "\(ref) is not in the store") }
             key = found
         case .url(let url) where pullPolicy != .update:
             // HTTPCache.decide: `new` and `never` use any remote row, however old.
@@ -66,15 +62,10 @@ public final class StoreImageSource: ImageSource {
             context.log("using image from local store for url \(url)", component: "image")
             key = row.blobKey
         case .docker(let rest) where pullPolicy != .update && context.insecure.skipImageCheck:
-            // ImageFetcher.fetchDocker's store branch (rkt-full reports a missing
-            // --insecure-options=image).
-            let url = "docker://\(rest)"
+            // rkt-full reports a missing --insecure-options=image.
             _ = try DockerReference(parsing: rest)
-            guard let row = try? store.remote(url: url), (try? store.resolveKey(row.blobKey)) != nil else {
-                throw NeedsFullStage0(reason: "\(url) is not in the store")
-            }
-            context.log("using image from local store for url \(url)", component: "image")
-            key = row.blobKey
+            guard let found = downloaded(docker: rest) else { throw NeedsFullStage0(reason: "docker://\(rest) is not in the store") }
+            key = found
         default:
             throw NeedsFullStage0(reason: "\(ref) is fetched by rkt-full")
         }
@@ -82,11 +73,43 @@ public final class StoreImageSource: ImageSource {
         return key
     }
 
-    /// The image for an appc name, with the host's os/arch labels when the name gives none.
-    func find(_ app: AppName) throws -> String? {
+    // The store-first branches, shared with ImageFetcher, which goes on to fetch when they
+    // find nothing.
+
+    /// The full key for an image ID prefix (`sha512-…`): the store is the only place to look.
+    public func imageID(_ h: String) throws -> String {
+        let key: String
+        do { key = try store.resolveKey(h) } catch {
+            throw RktError("cannot resolve image ID \(h)", cause: error)
+        }
+        context.log("using image from the store with hash \(key)", component: "image")
+        return key
+    }
+
+    /// The stored image for an appc name (`original` as the user wrote it), or nil.
+    public func image(named app: AppName, as original: String) throws -> String? {
+        guard let key = try find(app) else { return nil }
+        context.log("using image from local store for image name \(original)", component: "image")
+        return key
+    }
+
+    /// The image a `docker://` URL was downloaded to, while it is still in the store, or nil.
+    public func downloaded(docker rest: String) -> String? {
+        let url = "docker://\(rest)"
+        guard let row = try? store.remote(url: url), (try? store.resolveKey(row.blobKey)) != nil else { return nil }
+        context.log("using image from local store for url \(url)", component: "image")
+        return row.blobKey
+    }
+
+    /// The name's labels with the host's os/arch added where it gives none (appc names).
+    public static func labels(_ app: AppName) -> [String: String] {
         var labels = app.labels
         for (k, v) in HostPlatform.osArch where labels[k] == nil { labels[k] = v }
-        return try store.find(name: app.name, labels: labels)
+        return labels
+    }
+
+    func find(_ app: AppName) throws -> String? {
+        try store.find(name: app.name, labels: Self.labels(app))
     }
 
     /// Every dependency is in the store, by image ID or by name and labels (what

@@ -68,8 +68,8 @@ public final class PodPreparer {
                     throw RktError("error saving pod UUID to file", cause: error)
                 }
             }
-            let lock = try PrepareLock(dataDir: context.dataDir, exclusive: false)
-            defer { _ = lock }
+            let lock = try PrepareLock.take(dataDir: context.dataDir, exclusive: false)
+            defer { withExtendedLifetime(lock) {} }
             do {
                 try populate(pod: pod, manifest: manifest, appManifests: appManifests, stage1Key: stage1Key,
                              useOverlay: useOverlay, shift: usernsShift)
